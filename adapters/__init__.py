@@ -1,0 +1,1 @@
+"""Channel adapters: they translate messages in and replies out, and know nothing of intents."""

@@ -1,0 +1,120 @@
+"""`oncall-bot`: the command line. Each subcommand wires an adapter or a tool to the engine."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.store import default_db_path, open_db
+
+
+def _engine(args: argparse.Namespace):
+    from bot.engine import Engine  # imported late: `--help` stays instant
+
+    return Engine(open_db(args.db))
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from adapters.console import chat
+
+    return chat(_engine(args), sys.stdin, sys.stdout, show_sources=args.sources)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from adapters.replay import run
+
+    return run(_engine(args), sys.stdin, sys.stdout)
+
+
+def cmd_kb_build(args: argparse.Namespace) -> int:
+    from knowledge import kb
+
+    paths = [Path(p) for p in args.paths] or None
+    try:
+        documents = kb.build(open_db(args.db), paths)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for doc in documents:
+        passages = sum(len(s.passages) for s in doc.sections)
+        print(f"{doc.name}: {len(doc.sections)} sections, {passages} passages")
+    return 0
+
+
+def cmd_kb_search(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    words = engine.normalize(" ".join(args.query)).words
+    for hit in engine.kb.search(words, limit=args.limit):
+        print(f"[{hit.document} › {hit.heading}] ({hit.kind}) {hit.text}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluation import DEFAULT_SET, evaluate, format_report, load_cases
+
+    path = Path(args.file) if args.file else DEFAULT_SET
+    try:
+        cases = load_cases(path)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    engine = _engine(args)
+    print(format_report(evaluate(engine, cases), show_errors=args.errors))
+    return 0
+
+
+def cmd_fallbacks(args: argparse.Namespace) -> int:
+    from bot.store import Store
+
+    for row in Store(open_db(args.db)).fallbacks(args.limit):
+        print(f"{row['created_at']}  {row['channel']:>8}  {row['text'][:100]}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db_help = f"SQLite database (default: $ONCALL_DB or {default_db_path()})"
+    parser = argparse.ArgumentParser(prog="oncall-bot", description="OnCall Assistant")
+    parser.add_argument("--db", default=None, help=db_help)
+    # `--db` is accepted after the subcommand too (`oncall-bot replay --db PATH`); SUPPRESS keeps the
+    # top-level value when it is not repeated there.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = lambda name, **kw: sub.add_parser(name, parents=[common], **kw)  # noqa: E731
+
+    chat = add("chat", help="chat in the terminal")
+    chat.add_argument("--sources", action="store_true", help="show each answer's source section and intent")
+    chat.set_defaults(func=cmd_chat)
+
+    add("replay", help="JSON Lines in on stdin, one JSON reply per line out").set_defaults(
+        func=cmd_replay)
+
+    kb = add("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
+    build = kb.add_parser("build", parents=[common], help="build the knowledge base from documents (default: built-in)")
+    build.add_argument("paths", nargs="*", help="markdown/text files or folders")
+    build.set_defaults(func=cmd_kb_build)
+    search = kb.add_parser("search", parents=[common], help="full-text search the knowledge base")
+    search.add_argument("query", nargs="+")
+    search.add_argument("--limit", type=int, default=5)
+    search.set_defaults(func=cmd_kb_search)
+
+    evaluation = add("eval", help="score intent recognition on a labelled YAML set")
+    evaluation.add_argument("file", nargs="?", help="labelled set (default: eval/labelled.yaml)")
+    evaluation.add_argument("--errors", action="store_true", help="list every misclassified message")
+    evaluation.set_defaults(func=cmd_eval)
+
+    fallbacks = add("fallbacks", help="what users asked that the assistant could not answer")
+    fallbacks.add_argument("--limit", type=int, default=50)
+    fallbacks.set_defaults(func=cmd_fallbacks)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

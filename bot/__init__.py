@@ -1,0 +1,1 @@
+"""OnCall Assistant conversation engine: channel-agnostic, knows nothing of Slack or Telegram."""

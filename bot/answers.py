@@ -1,0 +1,56 @@
+"""Compose reply texts: knowledge-base sections for intents, templates from messages.yaml otherwise."""
+
+from __future__ import annotations
+
+from bot.advice import Advice
+from bot.types import Source
+from knowledge.kb import KnowledgeBase, SectionText
+
+
+def render_section(section: SectionText) -> str:
+    lines = [f"**{section.heading}**"]
+    for kind, text in section.passages:
+        if kind == "item":
+            lines.append(f"• {text}")
+        elif kind == "row":
+            lines.append(f"• {text}")
+        else:
+            lines.append(text)
+    return "\n".join(lines)
+
+
+class Answers:
+    def __init__(self, kb: KnowledgeBase, messages: dict):
+        self.kb = kb
+        self.messages = messages
+
+    def say(self, key: str, **values: str) -> str:
+        return str(self.messages[key]).format(**values).strip()
+
+    def sections(self, refs: tuple[str, ...]) -> tuple[list[str], list[Source]]:
+        texts, sources = [], []
+        for ref in refs:
+            section = self.kb.section(ref)
+            if section is None:
+                continue  # the owner rebuilt the knowledge base without this document
+            texts.append(render_section(section))
+            sources.append(Source(section.document, section.heading))
+        return texts, sources
+
+    def advice(self, advice: Advice) -> tuple[list[str], list[Source]]:
+        if advice.recommendation is None:
+            return [self.say("advise_need_more")], []
+        names = self.messages["role_names"]
+        lines = [self.say("advise_intro", choice=names[advice.recommendation]), self.say("advise_signals")]
+        lines += [self.say("advise_signal_line", label=s.label, role=names[s.role]) for s in advice.signals]
+        texts = ["\n".join(lines)]
+        if advice.recommendation == "both":
+            texts.append(self.say("advise_both"))
+        refs = tuple(dict.fromkeys(s.source for s in advice.signals))
+        if advice.recommendation == "both":
+            refs += ("comparison#do-you-need-both",)
+        sources = [Source(s.document, s.heading) for s in (self.kb.section(r) for r in refs) if s]
+        return texts, sources
+
+    def title(self, intent: str) -> str:
+        return self.messages["intent_titles"].get(intent, intent)

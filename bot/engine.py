@@ -1,0 +1,165 @@
+"""The conversation engine: a `Message` in, a `Reply` out. It knows nothing of any channel."""
+
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+import intents as intent_data
+from bot.advice import recommend
+from bot.answers import Answers
+from bot.entities import Entities, EntityRecognizer
+from bot.matcher import ACCEPT, ROLE_TOPICS, TOO_CLOSE, Matcher, content
+from bot.normalize import Normalizer
+from bot.store import ConversationState, Store
+from bot.types import Button, Match, Message, Reply, Source
+from knowledge import kb as knowledge
+
+BUTTON_PREFIX = "intent:"
+KB_STRONG = 0.6  # share of the message's content words a passage must contain to answer on its own
+_KB_MIN_WORDS = 3
+_TEMPLATE_REPLIES = {
+    "smalltalk.greet": "greet", "smalltalk.thanks": "thanks", "smalltalk.bye": "bye", "help": "help",
+    "cancel": "cancel", "lead.start": "lead_start", "human": "human",
+}
+_ROLE_OF_PREFIX = {"pm": "project_manager", "ops": "operations_manager"}
+
+
+class Engine:
+    def __init__(self, db: sqlite_utils.Database):
+        knowledge.ensure_built(db)
+        self.store = Store(db)
+        self.kb = knowledge.KnowledgeBase(db)
+        self.intents = intent_data.load_intents()
+        lexicon = intent_data.lexicon()
+        self.normalize = Normalizer(lexicon["abbreviations"], lexicon["phrases"], self._vocabulary(lexicon))
+        self.recognize = EntityRecognizer(lexicon["roles"], lexicon["out_of_scope"], intent_data.signals())
+        self.matcher = Matcher(self.intents, intent_data.cues())
+        self.matcher.index_examples(lambda text: self.recognize(self.normalize(text).text).masked)
+        self.answers = Answers(self.kb, intent_data.messages())
+
+    def _vocabulary(self, lexicon: dict) -> set[str]:
+        words = set(lexicon["domain_words"].split())
+        for mapping in (lexicon["abbreviations"], lexicon["phrases"]):
+            for key, value in mapping.items():
+                words.update(str(value).split())
+        for phrases in (*lexicon["roles"].values(), *lexicon["out_of_scope"].values()):
+            for phrase in phrases:
+                words.update(phrase.split())
+        for intent in self.intents.values():
+            for example in intent.examples:
+                words.update(re.findall(r"[a-z]+", example.lower()))
+        for section in self.kb.sections:
+            for _, text in section.passages:
+                words.update(re.findall(r"[a-z]+", text.lower()))
+        return words
+
+    # -- public API ------------------------------------------------------------------------------
+    def handle(self, message: Message) -> Reply:
+        key = message.conversation_key
+        state = self.store.load(key)
+        reply, state = self.respond(message, state)
+        self.store.save(key, message.user, message.channel, state)
+        if reply.intent == "fallback" and message.text.strip():
+            self.store.record_fallback(message.text, message.channel, message.user)
+        self.store.commit()
+        return reply
+
+    def understand(self, text: str, state: ConversationState | None = None) -> tuple[Entities, list[Match]]:
+        entities = self.recognize(self.normalize(text).text)
+        return entities, self.matcher.rank(entities, state or ConversationState())
+
+    # -- internals -------------------------------------------------------------------------------
+    def respond(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState]:
+        """The reply and the next conversation state, without touching the store."""
+        if message.button is not None:
+            chosen = message.button.removeprefix(BUTTON_PREFIX)
+            if message.button.startswith(BUTTON_PREFIX) and chosen in self.intents:
+                match = Match(chosen, 1.0, ("button",))
+                return self._answer(match, (match,), self.recognize(""), state)
+            message = Message(message.user, message.button, None, message.channel, message.conversation)
+        if not message.text.strip():
+            return self._reply("fallback", 1.0, [self.answers.say("empty")]), state
+        entities, ranking = self.understand(message.text, state)
+        top = ranking[0]
+        if top.intent == "fallback" and not entities.out_of_scope:
+            grounded = self._from_knowledge(entities)
+            if grounded:
+                return grounded, state.evolve(last_intent="kb.answer")
+        runner_up = next((m for m in ranking[1:] if m.intent != "fallback"), None)
+        if (top.intent != "fallback" and runner_up and runner_up.confidence >= ACCEPT
+                and top.confidence - runner_up.confidence < TOO_CLOSE):
+            return self._clarify(top, runner_up, ranking, state)
+        return self._answer(top, tuple(ranking[:5]), entities, state)
+
+    def _answer(self, match: Match, ranking: tuple[Match, ...], entities: Entities,
+                state: ConversationState) -> tuple[Reply, ConversationState]:
+        intent = self.intents[match.intent]
+        recommendation = None
+        buttons = [Button(b.label, b.value) for b in intent.buttons]
+        if intent.id == "advise":
+            advice = recommend(entities)
+            recommendation = advice.recommendation or None
+            texts, sources = self.answers.advice(advice)
+        elif intent.id == "fallback":
+            texts, sources = [self._fallback_text(entities)], []
+        else:
+            texts, sources = self.answers.sections(intent.sections)
+            if intent.id in _TEMPLATE_REPLIES:
+                texts = [self.answers.say(_TEMPLATE_REPLIES[intent.id]), *texts]
+            if intent.id == "oncall.pricing":
+                texts.append(self.answers.say("pricing_note"))
+        role = _ROLE_OF_PREFIX.get(intent.id.split(".")[0])
+        if role is None and len(entities.roles) == 1:
+            role = entities.roles[0]
+        new_state = state.evolve(
+            last_intent=intent.id,
+            last_topic=intent.topic if intent.id not in ("fallback", "cancel") else state.last_topic,
+            last_role=role or state.last_role,
+            recommendation=recommendation or state.recommendation,
+            pending=(),
+        )
+        reply = Reply(intent.id, _clamp(match.confidence), tuple(texts), tuple(buttons), tuple(sources),
+                      recommendation=recommendation, ranking=ranking)
+        return reply, new_state
+
+    def _clarify(self, top: Match, runner_up: Match, ranking: list[Match],
+                 state: ConversationState) -> tuple[Reply, ConversationState]:
+        buttons = tuple(Button(self.answers.title(m.intent), BUTTON_PREFIX + m.intent) for m in (top, runner_up))
+        topic = self.intents[top.intent].topic
+        which_role = topic == self.intents[runner_up.intent].topic and topic in ROLE_TOPICS
+        text = self.answers.say("which_role" if which_role else "clarify")
+        reply = Reply("clarify", _clamp(top.confidence), (text,), buttons, ranking=tuple(ranking[:5]))
+        return reply, state.evolve(last_intent="clarify", pending=(top.intent, runner_up.intent))
+
+    def _from_knowledge(self, entities: Entities) -> Reply | None:
+        """Answer from a strong passage when no intent matched; weak hits fall back."""
+        words = [w for w in content(entities.masked).split() if w != "role" and len(w) > 2]
+        if len(words) < _KB_MIN_WORDS:
+            return None
+        for hit in self.kb.search(words, limit=3):
+            found = re.findall(r"[a-z0-9]+", hit.text.lower() + " " + hit.heading.lower())
+            stems = {w[:5] for w in found}
+            coverage = sum(1 for w in words if w[:5] in stems) / len(words)
+            if coverage >= KB_STRONG:
+                text = self.answers.say("kb_answer_intro", heading=hit.heading) + "\n" + hit.text
+                return Reply("kb.answer", _clamp(coverage), (text,), sources=(Source(hit.document, hit.heading),))
+        return None
+
+    def _fallback_text(self, entities: Entities) -> str:
+        for item in entities.out_of_scope:
+            if item.kind == "job_seeking":
+                return self.answers.say("fallback_job_seeker")
+            if item.kind == "titles":
+                return self.answers.say("fallback_other_title", title=item.phrase)
+            return self.answers.say("fallback_other_sense", topic=item.phrase)
+        return self.answers.say("fallback")
+
+    def _reply(self, intent: str, confidence: float, texts: list[str]) -> Reply:
+        buttons = tuple(Button(b.label, b.value) for b in self.intents[intent].buttons)
+        return Reply(intent, confidence, tuple(texts), buttons)
+
+
+def _clamp(value: float) -> float:
+    return round(min(1.0, max(0.0, value)), 4)

@@ -1,0 +1,160 @@
+"""Rank intents for a message: cues (why) + fuzzy similarity to examples (how close) + context.
+
+Returns typed, ranked `Match`es with confidences in [0, 1] and the evidence behind each. Role-specific
+topics (role, skills, when_to_hire) are resolved to `pm.*`/`ops.*` from the roles named in the message
+or, for follow-ups like "and for an ops manager?" / "when should I hire one?", from the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.entities import ROLE_TOKEN, Entities
+from bot.store import ConversationState
+from bot.types import Match
+from intents import Cue, Intent
+
+ROLE_TOPICS = ("role", "skills", "when_to_hire")
+ACCEPT = 0.45  # below this the best intent is not trusted: knowledge-base search, then fallback
+TOO_CLOSE = 0.03  # two different intents closer than this: ask which one was meant
+_STOPWORDS = frozenset(
+    "a an the is are am be been was were do does did to of for in on at and or it its that this these those "
+    "my our me us i we you your so just really actually please hey hi ok okay well like um uh kind sort "
+    "there here with about as by from can could would should will also then than".split()
+)
+_FIRST_PERSON = re.compile(r"\b(we|our|us|i|my|me|were|ours|team|company|startup|business)\b")
+_QUESTION_WORDS = re.compile(r"\b(what|how|why|when|who|which|where|can|should|do|does|is|are)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScore:
+    topic: str
+    score: float
+    evidence: tuple[str, ...]
+
+
+def content(text: str) -> str:
+    return " ".join(w for w in text.split() if w not in _STOPWORDS)
+
+
+class Matcher:
+    def __init__(self, intents: dict[str, Intent], cues: tuple[Cue, ...]):
+        self.cues = cues
+        self.by_topic_role = {(i.topic, i.role): i.id for i in intents.values()}
+        self._examples: list[str] = []
+        self._example_topics: list[str] = []
+        self._normalize = None
+        self._intents = intents
+
+    def index_examples(self, prepare) -> None:
+        """`prepare(text) -> masked text`: examples go through the same pipeline as messages."""
+        for intent in self._intents.values():
+            for example in intent.examples:
+                self._examples.append(content(prepare(example)))
+                self._example_topics.append(intent.topic)
+
+    # -- scoring -------------------------------------------------------------------------------
+    def topic_scores(self, entities: Entities) -> dict[str, TopicScore]:
+        masked = entities.masked
+        cue_scores: dict[str, float] = {}
+        evidence: dict[str, list[str]] = {}
+        for cue in self.cues:
+            found = cue.pattern.search(masked)
+            if found:
+                previous = cue_scores.get(cue.topic, 0.0)
+                cue_scores[cue.topic] = min(1.0, max(previous, cue.weight) + (0.05 if previous else 0.0))
+                evidence.setdefault(cue.topic, []).append(f"cue '{found.group(0).strip()}'")
+        similarity = self._similarity(content(masked))
+        if entities.signals and _FIRST_PERSON.search(masked):
+            weight = min(0.9, 0.55 + 0.1 * len(entities.signals))
+            if weight > cue_scores.get("advise", 0.0):
+                cue_scores["advise"] = weight
+            evidence.setdefault("advise", []).append(
+                "signals " + ", ".join(s.id for s in entities.signals)
+            )
+        scores: dict[str, TopicScore] = {}
+        for topic in set(cue_scores) | set(similarity):
+            sim = similarity.get(topic, 0.0)
+            sim_part = max(0.0, (sim - 0.55) / 0.45) * 0.75
+            cue = cue_scores.get(topic, 0.0)
+            combined = 1 - (1 - cue) * (1 - sim_part)
+            reasons = tuple(evidence.get(topic, ())) + ((f"similar to examples ({sim:.2f})",) if sim_part else ())
+            scores[topic] = TopicScore(topic, round(min(combined, 1.0), 4), reasons)
+        return scores
+
+    def _similarity(self, query: str) -> dict[str, float]:
+        if not query or not self._examples:
+            return {}
+        best: dict[str, float] = {}
+        for _, score, index in process.extract(
+            query, self._examples, scorer=fuzz.token_sort_ratio, limit=12, score_cutoff=50
+        ):
+            topic = self._example_topics[index]
+            best[topic] = max(best.get(topic, 0.0), score / 100)
+        return best
+
+    # -- ranking -------------------------------------------------------------------------------
+    def rank(self, entities: Entities, state: ConversationState) -> list[Match]:
+        if not entities.masked:
+            return [Match("fallback", 1.0, ("empty message",))]
+        scores = self.topic_scores(entities)
+        self._follow_up(entities, state, scores)
+        matches: list[Match] = []
+        for item in sorted(scores.values(), key=lambda s: -s.score):
+            matches.extend(self._resolve(item, entities, state))
+        matches = self._scope(entities, matches)
+        deduped: dict[str, Match] = {}
+        for match in sorted(matches, key=lambda m: -m.confidence):
+            deduped.setdefault(match.intent, match)
+        ranked = list(deduped.values())
+        if not ranked or ranked[0].confidence < ACCEPT:
+            top = ranked[0].confidence if ranked else 0.0
+            ranked.insert(0, Match("fallback", round(1 - top, 4), ("no intent scored high enough",)))
+        return ranked
+
+    def _follow_up(self, entities: Entities, state: ConversationState, scores: dict[str, TopicScore]) -> None:
+        """A short message naming a role but no topic continues the previous topic for that role."""
+        best = max((s.score for s in scores.values()), default=0.0)
+        words = content(entities.masked).split()
+        names_role = bool(entities.roles) or entities.other_one
+        if not names_role or best >= ACCEPT or len(words) > 6:
+            return
+        topic = state.last_topic if state.last_topic in ROLE_TOPICS else "role"
+        reason = "follow-up on previous topic" if topic == state.last_topic else "a role on its own"
+        scores[topic] = TopicScore(topic, 0.8 if topic == state.last_topic else 0.7, (reason,))
+
+    def _resolve(self, item: TopicScore, entities: Entities, state: ConversationState) -> list[Match]:
+        if item.topic not in ROLE_TOPICS:
+            intent = self.by_topic_role.get((item.topic, None))
+            return [Match(intent, item.score, item.evidence)] if intent else []
+        roles = [r for r in entities.roles if r in ("project_manager", "operations_manager")]
+        if len(roles) >= 2 or entities.mentions_both and not roles:
+            return [Match("compare.differences", item.score * 0.9, (*item.evidence, "names both roles"))]
+        if roles:
+            return [Match(self.by_topic_role[(item.topic, roles[0])], item.score, item.evidence)]
+        if state.last_role in ("project_manager", "operations_manager"):
+            role = state.last_role
+            if entities.other_one:
+                role = "operations_manager" if role == "project_manager" else "project_manager"
+            return [Match(self.by_topic_role[(item.topic, role)], item.score * 0.95,
+                          (*item.evidence, f"role from conversation: {role}"))]
+        # No role anywhere: both readings are possible; equal scores make the engine ask.
+        return [Match(self.by_topic_role[(item.topic, r)], item.score * 0.9, (*item.evidence, "role unknown"))
+                for r in ("project_manager", "operations_manager")]
+
+    def _scope(self, entities: Entities, matches: list[Match]) -> list[Match]:
+        """Other job titles and other senses of the words are out of scope, confidently."""
+        if not entities.out_of_scope:
+            return matches
+        kinds = {o.kind for o in entities.out_of_scope}
+        in_scope_role = bool(entities.roles) and ROLE_TOKEN in entities.masked
+        best = matches[0].confidence if matches else 0.0
+        out = "job_seeking" in kinds or ("titles" in kinds and not (in_scope_role and entities.signals))
+        out = out or ("senses" in kinds and not in_scope_role and best < 0.8)
+        if not out:
+            return matches
+        phrases = ", ".join(o.phrase for o in entities.out_of_scope)
+        return [Match("fallback", 0.9, (f"out of scope: {phrases}",)), *matches]

@@ -1,0 +1,73 @@
+"""Turn what users type into a canonical word sequence.
+
+"whats the diff btw a pm & an ops mgr??" -> "what is the difference btw a project manager and an
+operations manager". Steps: unicode folding, lowercase, punctuation removal, abbreviation expansion,
+typo correction against the assistant's vocabulary (rapidfuzz), then multi-word canonical phrases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+MAX_CHARS = 2_000  # long pastes: keep the head and the tail, where questions usually are
+_TOKEN = re.compile(r"[^\W_]+")
+_TIME = re.compile(r"^\d{1,2}(am|pm)$")
+_MIN_CORRECTABLE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    raw: str
+    text: str  # canonical words joined by single spaces
+
+    @property
+    def words(self) -> list[str]:
+        return self.text.split()
+
+
+def fold(text: str) -> str:
+    """Lowercase, unify quotes, drop control characters, bound the length."""
+    if len(text) > MAX_CHARS:
+        text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("’", "'").replace("'", "").replace("&", " and ")
+    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+
+
+class Normalizer:
+    def __init__(self, abbreviations: dict[str, str], phrases: dict[str, str], vocabulary: Iterable[str]):
+        self.abbreviations = {k: str(v) for k, v in abbreviations.items()}
+        self.vocabulary = frozenset(w for w in vocabulary if w.isalpha())
+        self._choices = sorted(self.vocabulary)
+        ordered = sorted(phrases.items(), key=lambda item: -len(item[0]))
+        self._phrases = [(re.compile(rf"\b{re.escape(fold(src))}\b"), dst) for src, dst in ordered]
+        self.correct = lru_cache(maxsize=50_000)(self._correct)
+
+    def __call__(self, text: str) -> Normalized:
+        tokens = _TOKEN.findall(fold(text))
+        out: list[str] = []
+        for index, token in enumerate(tokens):
+            if _TIME.match(token) or (token in {"pm", "am"} and index and tokens[index - 1].isdigit()):
+                out.append("oclock")  # "3pm" is a time, not a project manager
+                continue
+            out.append(self.abbreviations.get(token) or self.correct(token))
+        joined = " ".join(out)
+        for pattern, replacement in self._phrases:
+            joined = pattern.sub(replacement, joined)
+        return Normalized(raw=text, text=joined)
+
+    def _correct(self, token: str) -> str:
+        if token in self.vocabulary or len(token) < _MIN_CORRECTABLE or not token.isascii() or not token.isalpha():
+            return token
+        cutoff = 86 if len(token) <= 5 else 82
+        best = process.extractOne(token, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if best is None:
+            return token
+        candidate = best[0]
+        return self.abbreviations.get(candidate, candidate)

@@ -1,0 +1,100 @@
+"""Persistence for conversations and unanswered questions (sqlite-utils on one SQLite file).
+
+The conversation state is what makes a chat continue across process restarts: the last topic and
+role (for follow-ups), the last recommendation, and later the talent-request form.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import platformdirs
+import sqlite_utils
+
+MAX_STORED_TEXT = 2_000  # an unanswered question is kept for review, never a 100 kB paste
+
+
+def default_db_path() -> Path:
+    """`ONCALL_DB`, else the embedded database in the user's data directory."""
+    configured = os.environ.get("ONCALL_DB")
+    if configured:
+        return Path(configured).expanduser()
+    return Path(platformdirs.user_data_dir("oncall-assistant", appauthor=False)) / "oncall.db"
+
+
+def open_db(path: Path | str | None = None) -> sqlite_utils.Database:
+    if path == ":memory:":
+        db = sqlite_utils.Database(memory=True)
+    else:
+        target = Path(path) if path else default_db_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite_utils.Database(target)
+        db.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: each committed turn survives a process crash; only a power cut can lose the last.
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=5000")
+    _create_schema(db)
+    return db
+
+
+def _create_schema(db: sqlite_utils.Database) -> None:
+    db["conversations"].create(
+        {"key": str, "user": str, "channel": str, "state": str, "updated_at": float},
+        pk="key", if_not_exists=True,
+    )
+    db["fallbacks"].create(
+        {"id": int, "text": str, "channel": str, "user": str, "created_at": str},
+        pk="id", if_not_exists=True,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    last_intent: str | None = None
+    last_topic: str | None = None
+    last_role: str | None = None
+    recommendation: str | None = None
+    pending: tuple[str, ...] = ()  # intents offered by a "did you mean" question
+    extra: dict = field(default_factory=dict)
+
+    def evolve(self, **changes: object) -> ConversationState:
+        return replace(self, **changes)
+
+
+class Store:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def load(self, key: str) -> ConversationState:
+        row = self.db.execute("select state from conversations where key = ?", [key]).fetchone()
+        if row is None:
+            return ConversationState()
+        try:
+            data = json.loads(row[0])
+            data["pending"] = tuple(data.get("pending", ()))
+            return ConversationState(**data)
+        except (ValueError, TypeError):
+            return ConversationState()  # a state written by an older version: start afresh
+
+    def save(self, key: str, user: str, channel: str, state: ConversationState) -> None:
+        self.db.execute(
+            "insert into conversations (key, user, channel, state, updated_at) values (?, ?, ?, ?, ?) "
+            "on conflict(key) do update set state = excluded.state, updated_at = excluded.updated_at",
+            [key, user, channel, json.dumps(asdict(state)), time.time()],
+        )
+
+    def record_fallback(self, text: str, channel: str, user: str) -> None:
+        self.db["fallbacks"].insert(
+            {"text": text[:MAX_STORED_TEXT], "channel": channel, "user": user,
+             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        )
+
+    def fallbacks(self, limit: int = 50) -> list[dict]:
+        return list(self.db.query("select * from fallbacks order by id desc limit ?", [limit]))
+
+    def commit(self) -> None:
+        self.db.conn.commit()
