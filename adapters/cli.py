@@ -64,6 +64,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    text = " ".join(args.text)
+    normalized = engine.normalize(text)
+    entities, ranking = engine.understand(text)
+    print(f"normalized: {normalized.text}")
+    print(f"masked:     {entities.masked}")
+    print(f"roles: {', '.join(entities.roles) or '-'}   signals: {', '.join(s.id for s in entities.signals) or '-'}"
+          f"   out of scope: {', '.join(o.phrase for o in entities.out_of_scope) or '-'}")
+    for match in ranking[:5]:
+        print(f"  {match.confidence:.3f}  {match.intent:22} {'; '.join(match.evidence)}")
+    return 0
+
+
 def cmd_fallbacks(args: argparse.Namespace) -> int:
     from bot.store import Store
 
@@ -103,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("file", nargs="?", help="labelled set (default: eval/labelled.yaml)")
     evaluation.add_argument("--errors", action="store_true", help="list every misclassified message")
     evaluation.set_defaults(func=cmd_eval)
+
+    explain = add("explain", help="show how a message is understood: normalization, entities, ranking")
+    explain.add_argument("text", nargs="+")
+    explain.set_defaults(func=cmd_explain)
 
     fallbacks = add("fallbacks", help="what users asked that the assistant could not answer")
     fallbacks.add_argument("--limit", type=int, default=50)

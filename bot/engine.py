@@ -33,20 +33,30 @@ class Engine:
         self.kb = knowledge.KnowledgeBase(db)
         self.intents = intent_data.load_intents()
         lexicon = intent_data.lexicon()
-        self.normalize = Normalizer(lexicon["abbreviations"], lexicon["phrases"], self._vocabulary(lexicon))
-        self.recognize = EntityRecognizer(lexicon["roles"], lexicon["out_of_scope"], intent_data.signals())
+        self.normalize = Normalizer(lexicon["abbreviations"], lexicon["phrases"], self._known_words(),
+                                    self._domain_words(lexicon))
+        self.recognize = EntityRecognizer(lexicon["roles"], lexicon["weak_roles"], lexicon["out_of_scope"],
+                                          intent_data.signals())
         self.matcher = Matcher(self.intents, intent_data.cues())
         self.matcher.index_examples(lambda text: self.recognize(self.normalize(text).text).masked)
         self.answers = Answers(self.kb, intent_data.messages())
 
-    def _vocabulary(self, lexicon: dict) -> set[str]:
+    @staticmethod
+    def _domain_words(lexicon: dict) -> set[str]:
+        """The words typos are corrected towards."""
         words = set(lexicon["domain_words"].split())
         for mapping in (lexicon["abbreviations"], lexicon["phrases"]):
-            for key, value in mapping.items():
+            for value in mapping.values():
                 words.update(str(value).split())
-        for phrases in (*lexicon["roles"].values(), *lexicon["out_of_scope"].values()):
-            for phrase in phrases:
-                words.update(phrase.split())
+        for group in ("roles", "weak_roles", "out_of_scope"):
+            for phrases in lexicon[group].values():
+                for phrase in phrases:
+                    words.update(phrase.split())
+        return words
+
+    def _known_words(self) -> set[str]:
+        """Words that are never "corrected": everything in the examples and the knowledge base."""
+        words: set[str] = set()
         for intent in self.intents.values():
             for example in intent.examples:
                 words.update(re.findall(r"[a-z]+", example.lower()))

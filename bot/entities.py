@@ -21,7 +21,8 @@ class OutOfScope:
 
 @dataclass(frozen=True, slots=True)
 class Entities:
-    roles: tuple[str, ...]  # in order of appearance, deduplicated
+    roles: tuple[str, ...]  # in order of appearance, deduplicated, strong or weak mentions
+    strong_roles: tuple[str, ...]  # named as a job ("ops manager"), not just "operations"
     masked: str  # normalized text with role phrases replaced by ROLE_TOKEN
     out_of_scope: tuple[OutOfScope, ...]
     signals: tuple[Signal, ...]
@@ -35,8 +36,11 @@ def _alternation(phrases: list[str]) -> re.Pattern[str]:
 
 
 class EntityRecognizer:
-    def __init__(self, roles: dict[str, list[str]], out_of_scope: dict[str, list[str]], signals: tuple[Signal, ...]):
-        self._role_of = {phrase: role for role, phrases in roles.items() for phrase in phrases}
+    def __init__(self, roles: dict[str, list[str]], weak_roles: dict[str, list[str]],
+                 out_of_scope: dict[str, list[str]], signals: tuple[Signal, ...]):
+        self._role_of = {phrase: role for role, phrases in weak_roles.items() for phrase in phrases}
+        self._strong = {phrase for phrases in roles.values() for phrase in phrases}
+        self._role_of |= {phrase: role for role, phrases in roles.items() for phrase in phrases}
         self._roles = _alternation(list(self._role_of))
         self._oos = {kind: _alternation(phrases) for kind, phrases in out_of_scope.items()}
         self._signals = signals
@@ -50,15 +54,19 @@ class EntityRecognizer:
             # "project management software" must not also count as the project manager role
             scrubbed = pattern.sub(" ", scrubbed)
         roles: list[str] = []
+        strong: list[str] = []
         for match in self._roles.finditer(scrubbed):
             role = self._role_of[match.group(1)]
             if role not in roles:
                 roles.append(role)
+            if match.group(1) in self._strong and role not in strong:
+                strong.append(role)
         masked = self._roles.sub(ROLE_TOKEN, scrubbed)
         masked = re.sub(r"\s+", " ", masked).strip()
-        matched = tuple(s for s in self._signals if any(p.search(masked) for p in s.patterns))
+        matched = tuple(s for s in self._signals if any(p.search(scrubbed) for p in s.patterns))
         return Entities(
             roles=tuple(roles),
+            strong_roles=tuple(strong),
             masked=masked,
             out_of_scope=tuple(found),
             signals=matched,

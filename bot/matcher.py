@@ -25,8 +25,8 @@ _STOPWORDS = frozenset(
     "my our me us i we you your so just really actually please hey hi ok okay well like um uh kind sort "
     "there here with about as by from can could would should will also then than".split()
 )
-_FIRST_PERSON = re.compile(r"\b(we|our|us|i|my|me|were|ours|team|company|startup|business)\b")
-_QUESTION_WORDS = re.compile(r"\b(what|how|why|when|who|which|where|can|should|do|does|is|are)\b")
+_FIRST_PERSON = re.compile(r"\b(we|our|us|i|my|me|were|ours|im|weve|ive|mine)\b")
+_FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|same question for|now|ok and|okay and|also|then)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,24 +57,29 @@ class Matcher:
                 self._example_topics.append(intent.topic)
 
     # -- scoring -------------------------------------------------------------------------------
-    def topic_scores(self, entities: Entities) -> dict[str, TopicScore]:
+    def cue_scores(self, entities: Entities) -> tuple[dict[str, float], dict[str, list[str]]]:
         masked = entities.masked
-        cue_scores: dict[str, float] = {}
+        scores: dict[str, float] = {}
         evidence: dict[str, list[str]] = {}
         for cue in self.cues:
             found = cue.pattern.search(masked)
             if found:
-                previous = cue_scores.get(cue.topic, 0.0)
-                cue_scores[cue.topic] = min(1.0, max(previous, cue.weight) + (0.05 if previous else 0.0))
+                previous = scores.get(cue.topic, 0.0)
+                scores[cue.topic] = min(1.0, max(previous, cue.weight) + (0.05 if previous else 0.0))
                 evidence.setdefault(cue.topic, []).append(f"cue '{found.group(0).strip()}'")
-        similarity = self._similarity(content(masked))
-        if entities.signals and _FIRST_PERSON.search(masked):
-            weight = min(0.9, 0.55 + 0.1 * len(entities.signals))
-            if weight > cue_scores.get("advise", 0.0):
-                cue_scores["advise"] = weight
-            evidence.setdefault("advise", []).append(
-                "signals " + ", ".join(s.id for s in entities.signals)
-            )
+        if "differences" in scores and len(entities.roles) == 1:
+            scores["differences"] *= 0.7  # "pm vs doing it ourselves" compares, but not the two roles
+        if entities.signals:
+            # A situation the user lives in ("our warehouse is chaos") asks for advice.
+            weight = 0.45 + 0.12 * len(entities.signals) + (0.1 if _FIRST_PERSON.search(masked) else 0.0)
+            if min(weight, 0.9) > scores.get("advise", 0.0):
+                scores["advise"] = min(weight, 0.9)
+            evidence.setdefault("advise", []).append("signals " + ", ".join(s.id for s in entities.signals))
+        return scores, evidence
+
+    def topic_scores(self, entities: Entities) -> dict[str, TopicScore]:
+        cue_scores, evidence = self.cue_scores(entities)
+        similarity = self._similarity(content(entities.masked))
         scores: dict[str, TopicScore] = {}
         for topic in set(cue_scores) | set(similarity):
             sim = similarity.get(topic, 0.0)
@@ -101,7 +106,7 @@ class Matcher:
         if not entities.masked:
             return [Match("fallback", 1.0, ("empty message",))]
         scores = self.topic_scores(entities)
-        self._follow_up(entities, state, scores)
+        self._follow_up(entities, state, scores, self.cue_scores(entities)[0])
         matches: list[Match] = []
         for item in sorted(scores.values(), key=lambda s: -s.score):
             matches.extend(self._resolve(item, entities, state))
@@ -115,16 +120,25 @@ class Matcher:
             ranked.insert(0, Match("fallback", round(1 - top, 4), ("no intent scored high enough",)))
         return ranked
 
-    def _follow_up(self, entities: Entities, state: ConversationState, scores: dict[str, TopicScore]) -> None:
-        """A short message naming a role but no topic continues the previous topic for that role."""
-        best = max((s.score for s in scores.values()), default=0.0)
+    def _follow_up(self, entities: Entities, state: ConversationState, scores: dict[str, TopicScore],
+                   cues: dict[str, float]) -> None:
+        """A short message naming a role but no topic ("and for an ops manager?") continues the
+        previous topic for that role; with no previous topic it asks what the role is."""
         words = content(entities.masked).split()
         names_role = bool(entities.roles) or entities.other_one
-        if not names_role or best >= ACCEPT or len(words) > 6:
+        explicit = bool(_FOLLOW_UP.search(entities.masked))
+        strongest_cue = max(cues.values(), default=0.0)
+        if not names_role or len(words) > 6 or (strongest_cue >= 0.6 and not explicit):
+            return
+        if explicit and strongest_cue >= 0.6 and state.last_topic not in ROLE_TOPICS:
             return
         topic = state.last_topic if state.last_topic in ROLE_TOPICS else "role"
-        reason = "follow-up on previous topic" if topic == state.last_topic else "a role on its own"
-        scores[topic] = TopicScore(topic, 0.8 if topic == state.last_topic else 0.7, (reason,))
+        follows = topic == state.last_topic
+        score = (0.9 if explicit else 0.8) if follows else 0.7
+        if scores.get(topic) and scores[topic].score >= score:
+            return
+        reason = "follow-up on previous topic" if follows else "a role on its own"
+        scores[topic] = TopicScore(topic, score, (reason,))
 
     def _resolve(self, item: TopicScore, entities: Entities, state: ConversationState) -> list[Match]:
         if item.topic not in ROLE_TOPICS:
@@ -150,11 +164,11 @@ class Matcher:
         if not entities.out_of_scope:
             return matches
         kinds = {o.kind for o in entities.out_of_scope}
-        in_scope_role = bool(entities.roles) and ROLE_TOKEN in entities.masked
-        best = matches[0].confidence if matches else 0.0
+        in_scope_role = bool(entities.strong_roles) and ROLE_TOKEN in entities.masked
+        best = max((m.confidence for m in matches), default=0.0)
         out = "job_seeking" in kinds or ("titles" in kinds and not (in_scope_role and entities.signals))
         out = out or ("senses" in kinds and not in_scope_role and best < 0.8)
         if not out:
             return matches
         phrases = ", ".join(o.phrase for o in entities.out_of_scope)
-        return [Match("fallback", 0.9, (f"out of scope: {phrases}",)), *matches]
+        return [Match("fallback", max(0.9, best), (f"out of scope: {phrases}",)), *matches]

@@ -41,10 +41,13 @@ def fold(text: str) -> str:
 
 
 class Normalizer:
-    def __init__(self, abbreviations: dict[str, str], phrases: dict[str, str], vocabulary: Iterable[str]):
+    def __init__(self, abbreviations: dict[str, str], phrases: dict[str, str], known: Iterable[str],
+                 targets: Iterable[str]):
+        """`known` words are left alone; an unknown word is corrected only towards a `targets` word
+        (the domain's key words), so "handle" stays "handle" while "manger" becomes "manager"."""
         self.abbreviations = {k: str(v) for k, v in abbreviations.items()}
-        self.vocabulary = frozenset(w for w in vocabulary if w.isalpha())
-        self._choices = sorted(self.vocabulary)
+        self._targets = sorted({w for w in targets if w.isalpha()})
+        self.vocabulary = frozenset(w for w in known if w.isalpha()) | frozenset(self._targets)
         ordered = sorted(phrases.items(), key=lambda item: -len(item[0]))
         self._phrases = [(re.compile(rf"\b{re.escape(fold(src))}\b"), dst) for src, dst in ordered]
         self.correct = lru_cache(maxsize=50_000)(self._correct)
@@ -66,7 +69,7 @@ class Normalizer:
         if token in self.vocabulary or len(token) < _MIN_CORRECTABLE or not token.isascii() or not token.isalpha():
             return token
         cutoff = 86 if len(token) <= 5 else 82
-        best = process.extractOne(token, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        best = process.extractOne(token, self._targets, scorer=fuzz.ratio, score_cutoff=cutoff)
         if best is None:
             return token
         candidate = best[0]
