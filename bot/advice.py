@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.entities import Entities
@@ -16,20 +17,24 @@ class Advice:
     signals: tuple[Signal, ...]
 
 
-def recommend(entities: Entities) -> Advice:
+# "launching in May while our fulfilment is bottlenecked": two problems side by side call for both.
+_SIDE_BY_SIDE = re.compile(r"\b(at the same time|while|meanwhile|and also|also|plus|on top of|as well)\b")
+
+
+def recommend(entities: Entities, earlier: str | None = None) -> Advice:
+    """`earlier`: the recommendation already given in this conversation, used when the message itself
+    ("so who should I hire?") describes no situation."""
     pm = [s for s in entities.signals if s.role == PM]
     ops = [s for s in entities.signals if s.role == OPS]
     if entities.mentions_both and (pm or ops):
         return Advice(BOTH, entities.signals)
     if pm and ops:
-        # One stray signal on the other side is usually incidental wording; two each is a real mix.
-        if len(pm) >= len(ops) + 2:
-            return Advice(PM, tuple(pm))
-        if len(ops) >= len(pm) + 2:
-            return Advice(OPS, tuple(ops))
-        return Advice(BOTH, entities.signals)
+        if len(pm) == len(ops) or _SIDE_BY_SIDE.search(entities.masked):
+            return Advice(BOTH, entities.signals)
+        # Otherwise the side with more signals is the situation; the other is incidental wording.
+        return Advice(PM, tuple(pm)) if len(pm) > len(ops) else Advice(OPS, tuple(ops))
     if pm:
         return Advice(PM, tuple(pm))
     if ops:
         return Advice(OPS, tuple(ops))
-    return Advice(None, ())
+    return Advice(earlier, ())

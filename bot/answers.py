@@ -41,6 +41,8 @@ class Answers:
         if advice.recommendation is None:
             return [self.say("advise_need_more")], []
         names = self.messages["role_names"]
+        if not advice.signals:
+            return [self.say("advise_earlier", choice=names[advice.recommendation])], []
         lines = [self.say("advise_intro", choice=names[advice.recommendation]), self.say("advise_signals")]
         lines += [self.say("advise_signal_line", label=s.label, role=names[s.role]) for s in advice.signals]
         texts = ["\n".join(lines)]

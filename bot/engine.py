@@ -35,7 +35,10 @@ class Engine:
         lexicon = intent_data.lexicon()
         self.normalize = Normalizer(lexicon["abbreviations"], lexicon["phrases"], self._known_words(),
                                     self._domain_words(lexicon))
-        self.recognize = EntityRecognizer(lexicon["roles"], lexicon["weak_roles"], lexicon["out_of_scope"],
+        # Phrases go through the same normalizer as messages: "black ops" is matched as "black operations".
+        phrases = {group: {key: [self.normalize(p).text for p in values] for key, values in lexicon[group].items()}
+                   for group in ("roles", "weak_roles", "out_of_scope")}
+        self.recognize = EntityRecognizer(phrases["roles"], phrases["weak_roles"], phrases["out_of_scope"],
                                           intent_data.signals())
         self.matcher = Matcher(self.intents, intent_data.cues())
         self.matcher.index_examples(lambda text: self.recognize(self.normalize(text).text).masked)
@@ -55,8 +58,10 @@ class Engine:
         return words
 
     def _known_words(self) -> set[str]:
-        """Words that are never "corrected": everything in the examples and the knowledge base."""
-        words: set[str] = set()
+        """Words that are never "corrected": the examples, the knowledge base and the common English
+        words that sit close to a domain word (see scripts/protected_words.py)."""
+        protected = (intent_data.INTENTS_DIR / "protected_words.txt").read_text(encoding="utf-8").split("\n")
+        words: set[str] = {w for w in protected if w and not w.startswith("#")}
         for intent in self.intents.values():
             for example in intent.examples:
                 words.update(re.findall(r"[a-z]+", example.lower()))
@@ -109,7 +114,7 @@ class Engine:
         recommendation = None
         buttons = [Button(b.label, b.value) for b in intent.buttons]
         if intent.id == "advise":
-            advice = recommend(entities)
+            advice = recommend(entities, state.recommendation)
             recommendation = advice.recommendation or None
             texts, sources = self.answers.advice(advice)
         elif intent.id == "fallback":

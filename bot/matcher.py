@@ -167,7 +167,8 @@ class Matcher:
         in_scope_role = bool(entities.strong_roles) and ROLE_TOKEN in entities.masked
         best = max((m.confidence for m in matches), default=0.0)
         out = "job_seeking" in kinds or ("titles" in kinds and not (in_scope_role and entities.signals))
-        out = out or ("senses" in kinds and not in_scope_role and best < 0.8)
+        # "migrating off windows, do we need a PM?" is still a hiring question; "what is devops" is not.
+        out = out or ("senses" in kinds and not in_scope_role and not entities.signals)
         if not out:
             return matches
         phrases = ", ".join(o.phrase for o in entities.out_of_scope)

@@ -36,7 +36,7 @@ def fold(text: str) -> str:
     if len(text) > MAX_CHARS:
         text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("’", "'").replace("'", "").replace("&", " and ")
+    text = text.replace("’", "'").replace("'", "").replace("&", " and ").replace("+", " plus ")
     return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
 
 
