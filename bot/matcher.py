@@ -107,6 +107,9 @@ class Matcher:
             return [Match("fallback", 1.0, ("empty message",))]
         scores = self.topic_scores(entities)
         self._follow_up(entities, state, scores, self.cue_scores(entities)[0])
+        if entities.strong_roles and max((s.score for s in scores.values()), default=0.0) < ACCEPT:
+            # "ops manager = what exactly": a role named with no clearer topic is asking what it is.
+            scores["role"] = TopicScore("role", ACCEPT + 0.05, ("a role with no clearer topic",))
         matches: list[Match] = []
         for item in sorted(scores.values(), key=lambda s: -s.score):
             matches.extend(self._resolve(item, entities, state))
@@ -130,6 +133,9 @@ class Matcher:
         strongest_cue = max(cues.values(), default=0.0)
         if not names_role or len(words) > 6 or (strongest_cue >= 0.6 and not explicit):
             return
+        others = [w for w in words if w != ROLE_TOKEN]
+        if state.last_topic not in ROLE_TOPICS and len(others) > 1:
+            return  # not a bare role ("ops manager?") and nothing to follow up on
         if explicit and strongest_cue >= 0.6 and state.last_topic not in ROLE_TOPICS:
             return
         topic = state.last_topic if state.last_topic in ROLE_TOPICS else "role"
@@ -155,8 +161,9 @@ class Matcher:
                 role = "operations_manager" if role == "project_manager" else "project_manager"
             return [Match(self.by_topic_role[(item.topic, role)], item.score * 0.95,
                           (*item.evidence, f"role from conversation: {role}"))]
-        # No role anywhere: both readings are possible; equal scores make the engine ask.
-        return [Match(self.by_topic_role[(item.topic, r)], item.score * 0.9, (*item.evidence, "role unknown"))
+        # No role anywhere: both readings are possible and equal scores make the engine ask which.
+        # Discounted, because a role topic with no role is often about something else entirely.
+        return [Match(self.by_topic_role[(item.topic, r)], item.score * 0.6, (*item.evidence, "role unknown"))
                 for r in ("project_manager", "operations_manager")]
 
     def _scope(self, entities: Entities, matches: list[Match]) -> list[Match]:
@@ -166,7 +173,9 @@ class Matcher:
         kinds = {o.kind for o in entities.out_of_scope}
         in_scope_role = bool(entities.strong_roles) and ROLE_TOKEN in entities.masked
         best = max((m.confidence for m in matches), default=0.0)
-        out = "job_seeking" in kinds or ("titles" in kinds and not (in_scope_role and entities.signals))
+        about_oncall = "oncall" in entities.masked.split() and matches and matches[0].intent.startswith("oncall.")
+        out = "job_seeking" in kinds or (
+            "titles" in kinds and not (in_scope_role and entities.signals) and not about_oncall)
         # "migrating off windows, do we need a PM?" is still a hiring question; "what is devops" is not.
         out = out or ("senses" in kinds and not in_scope_role and not entities.signals)
         if not out:
