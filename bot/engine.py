@@ -10,7 +10,7 @@ import intents as intent_data
 from bot.advice import recommend
 from bot.answers import Answers
 from bot.entities import Entities, EntityRecognizer
-from bot.matcher import ACCEPT, ROLE_TOPICS, TOO_CLOSE, Matcher, content
+from bot.matcher import ACCEPT, OUT_OF_SCOPE, ROLE_TOPICS, TOO_CLOSE, Matcher, content
 from bot.normalize import Normalizer
 from bot.store import ConversationState, Store
 from bot.types import Button, Match, Message, Reply, Source
@@ -98,7 +98,7 @@ class Engine:
             return self._reply("fallback", 1.0, [self.answers.say("empty")]), state
         entities, ranking = self.understand(message.text, state)
         top = ranking[0]
-        if top.intent == "fallback" and not entities.out_of_scope:
+        if top.intent == "fallback" and not entities.out_of_scope and state.last_topic != OUT_OF_SCOPE:
             grounded = self._from_knowledge(entities)
             if grounded:
                 return grounded, state.evolve(last_intent="kb.answer")
@@ -128,10 +128,16 @@ class Engine:
         role = _ROLE_OF_PREFIX.get(intent.id.split(".")[0])
         if role is None and len(entities.roles) == 1:
             role = entities.roles[0]
+        if intent.id == "fallback" and entities.out_of_scope:
+            topic, role = OUT_OF_SCOPE, None
+        elif intent.id in ("fallback", "cancel"):
+            topic, role = state.last_topic, role or state.last_role
+        else:
+            topic, role = intent.topic, role or state.last_role
         new_state = state.evolve(
             last_intent=intent.id,
-            last_topic=intent.topic if intent.id not in ("fallback", "cancel") else state.last_topic,
-            last_role=role or state.last_role,
+            last_topic=topic,
+            last_role=role,
             recommendation=recommendation or state.recommendation,
             pending=(),
         )

@@ -10,6 +10,7 @@ from intents import Signal
 
 ROLE_TOKEN = "role"  # role phrases are replaced by this word so cues and examples generalize across roles
 _OTHER_ONE = re.compile(r"\b(the other (one|role)|other role|the other)\b")
+_SPEAKER = re.compile(r"\b(i am|im|as|our|my|we are|i work as)( the| a| an)?\s*$")
 _BOTH = re.compile(r"\b(both (roles|of them|positions|jobs)?|the two roles|each role)\b")
 
 
@@ -50,6 +51,8 @@ class EntityRecognizer:
         scrubbed = text
         for kind, pattern in self._oos.items():
             for match in pattern.finditer(scrubbed):
+                if kind == "titles" and _SPEAKER.search(scrubbed, 0, match.start()):
+                    continue  # "i am the coo of ...", "our cto says ...": who is talking, not the subject
                 found.append(OutOfScope(kind, match.group(1)))
             # "project management software" must not also count as the project manager role
             scrubbed = pattern.sub(" ", scrubbed)

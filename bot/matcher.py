@@ -18,6 +18,7 @@ from bot.types import Match
 from intents import Cue, Intent
 
 ROLE_TOPICS = ("role", "skills", "when_to_hire")
+OUT_OF_SCOPE = "out_of_scope"  # the conversation's last topic when the user asked about something else
 ACCEPT = 0.45  # below this the best intent is not trusted: knowledge-base search, then fallback
 TOO_CLOSE = 0.03  # two different intents closer than this: ask which one was meant
 _STOPWORDS = frozenset(
@@ -26,6 +27,7 @@ _STOPWORDS = frozenset(
     "there here with about as by from can could would should will also then than".split()
 )
 _FIRST_PERSON = re.compile(r"\b(we|our|us|i|my|me|were|ours|im|weve|ive|mine)\b")
+_CHOICE = re.compile(r"\b(role or (a |an )?role|which (one|role)|who (do|should) (i|we))\b")
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|same question for|now|ok and|okay and|also|then)\b")
 
 
@@ -72,6 +74,8 @@ class Matcher:
         if entities.signals:
             # A situation the user lives in ("our warehouse is chaos") asks for advice.
             weight = 0.45 + 0.12 * len(entities.signals) + (0.1 if _FIRST_PERSON.search(masked) else 0.0)
+            if _CHOICE.search(masked):
+                weight += 0.3  # a situation plus "pm or ops?" is a request for a recommendation
             if min(weight, 0.9) > scores.get("advise", 0.0):
                 scores["advise"] = min(weight, 0.9)
             evidence.setdefault("advise", []).append("signals " + ", ".join(s.id for s in entities.signals))
@@ -155,6 +159,9 @@ class Matcher:
             return [Match("compare.differences", item.score * 0.9, (*item.evidence, "names both roles"))]
         if roles:
             return [Match(self.by_topic_role[(item.topic, roles[0])], item.score, item.evidence)]
+        if state.last_topic == OUT_OF_SCOPE:
+            # "and what skills do they need?" right after asking about a scrum master
+            return [Match("fallback", item.score, (*item.evidence, "follows an out-of-scope question"))]
         if state.last_role in ("project_manager", "operations_manager"):
             role = state.last_role
             if entities.other_one:
