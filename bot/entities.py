@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.prefilter import PatternSet, PhraseMatcher
 from intents import Signal
 
 ROLE_TOKEN = "role"  # role phrases are replaced by this word so cues and examples generalize across roles
@@ -31,42 +32,42 @@ class Entities:
     other_one: bool
 
 
-def _alternation(phrases: list[str]) -> re.Pattern[str]:
-    ordered = sorted({p.strip() for p in phrases if p.strip()}, key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(p) for p in ordered) + r")\b")
+def _squash(text: str) -> str:
+    return " ".join(text.split())
 
 
 class EntityRecognizer:
     def __init__(self, roles: dict[str, list[str]], weak_roles: dict[str, list[str]],
                  out_of_scope: dict[str, list[str]], signals: tuple[Signal, ...]):
-        self._role_of = {phrase: role for role, phrases in weak_roles.items() for phrase in phrases}
+        role_of = {phrase: role for role, phrases in weak_roles.items() for phrase in phrases}
+        role_of |= {phrase: role for role, phrases in roles.items() for phrase in phrases}
         self._strong = {phrase for phrases in roles.values() for phrase in phrases}
-        self._role_of |= {phrase: role for role, phrases in roles.items() for phrase in phrases}
-        self._roles = _alternation(list(self._role_of))
-        self._oos = {kind: _alternation(phrases) for kind, phrases in out_of_scope.items()}
+        self._roles = PhraseMatcher(role_of)
+        self._oos = PhraseMatcher({phrase: kind for kind, phrases in out_of_scope.items() for phrase in phrases})
         self._signals = signals
+        self._signal_owner = [signal for signal in signals for _ in signal.patterns]
+        self._signal_set = PatternSet([p for signal in signals for p in signal.patterns])
 
     def __call__(self, text: str) -> Entities:
         found: list[OutOfScope] = []
-        scrubbed = text
-        for kind, pattern in self._oos.items():
-            for match in pattern.finditer(scrubbed):
-                if kind == "titles" and _SPEAKER.search(scrubbed, 0, match.start()):
-                    continue  # "i am the coo of ...", "our cto says ...": who is talking, not the subject
-                found.append(OutOfScope(kind, match.group(1)))
-            # "project management software" must not also count as the project manager role
-            scrubbed = pattern.sub(" ", scrubbed)
+        spans = self._oos.find(text)
+        for start, _, phrase, kind in spans:
+            if kind == "titles" and _SPEAKER.search(text, 0, start):
+                continue  # "i am the coo of ...", "our cto says ...": who is talking, not the subject
+            found.append(OutOfScope(kind, phrase))
+        # "project management software" must not also count as the project manager role
+        scrubbed = _squash(self._oos.replace(text, spans, lambda phrase, kind: " ")) if spans else text
         roles: list[str] = []
         strong: list[str] = []
-        for match in self._roles.finditer(scrubbed):
-            role = self._role_of[match.group(1)]
+        role_spans = self._roles.find(scrubbed)
+        for _, _, phrase, role in role_spans:
             if role not in roles:
                 roles.append(role)
-            if match.group(1) in self._strong and role not in strong:
+            if phrase in self._strong and role not in strong:
                 strong.append(role)
-        masked = self._roles.sub(ROLE_TOKEN, scrubbed)
-        masked = re.sub(r"\s+", " ", masked).strip()
-        matched = tuple(s for s in self._signals if any(p.search(scrubbed) for p in s.patterns))
+        masked = self._roles.replace(scrubbed, role_spans, lambda phrase, role: ROLE_TOKEN)
+        hits = {self._signal_owner[index].id for index, _ in self._signal_set.matches(scrubbed)}
+        matched = tuple(s for s in self._signals if s.id in hits)
         return Entities(
             roles=tuple(roles),
             strong_roles=tuple(strong),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.entities import ROLE_TOKEN, Entities
+from bot.prefilter import PatternSet
 from bot.store import ConversationState
 from bot.types import Match
 from intents import Cue, Intent
@@ -45,6 +46,7 @@ def content(text: str) -> str:
 class Matcher:
     def __init__(self, intents: dict[str, Intent], cues: tuple[Cue, ...]):
         self.cues = cues
+        self._cue_set = PatternSet([cue.pattern for cue in cues])
         self.by_topic_role = {(i.topic, i.role): i.id for i in intents.values()}
         self._examples: list[str] = []
         self._example_topics: list[str] = []
@@ -55,7 +57,9 @@ class Matcher:
         """`prepare(text) -> masked text`: examples go through the same pipeline as messages."""
         for intent in self._intents.values():
             for example in intent.examples:
-                self._examples.append(content(prepare(example)))
+                # Stored with sorted words: ratio() on sorted words is token_sort_ratio without
+                # re-sorting every example for every message.
+                self._examples.append(" ".join(sorted(content(prepare(example)).split())))
                 self._example_topics.append(intent.topic)
 
     # -- scoring -------------------------------------------------------------------------------
@@ -63,12 +67,11 @@ class Matcher:
         masked = entities.masked
         scores: dict[str, float] = {}
         evidence: dict[str, list[str]] = {}
-        for cue in self.cues:
-            found = cue.pattern.search(masked)
-            if found:
-                previous = scores.get(cue.topic, 0.0)
-                scores[cue.topic] = min(1.0, max(previous, cue.weight) + (0.05 if previous else 0.0))
-                evidence.setdefault(cue.topic, []).append(f"cue '{found.group(0).strip()}'")
+        for index, found in self._cue_set.matches(masked):
+            cue = self.cues[index]
+            previous = scores.get(cue.topic, 0.0)
+            scores[cue.topic] = min(1.0, max(previous, cue.weight) + (0.05 if previous else 0.0))
+            evidence.setdefault(cue.topic, []).append(f"cue '{found.group(0).strip()}'")
         if "differences" in scores and len(entities.roles) == 1:
             scores["differences"] *= 0.7  # "pm vs doing it ourselves" compares, but not the two roles
         if entities.signals:
@@ -81,7 +84,8 @@ class Matcher:
             evidence.setdefault("advise", []).append("signals " + ", ".join(s.id for s in entities.signals))
         return scores, evidence
 
-    def topic_scores(self, entities: Entities) -> dict[str, TopicScore]:
+    def topic_scores(self, entities: Entities) -> tuple[dict[str, TopicScore], dict[str, float]]:
+        """Each topic's combined score, and the cue-only scores (follow-up detection needs those)."""
         cue_scores, evidence = self.cue_scores(entities)
         similarity = self._similarity(content(entities.masked))
         scores: dict[str, TopicScore] = {}
@@ -92,14 +96,15 @@ class Matcher:
             combined = 1 - (1 - cue) * (1 - sim_part)
             reasons = tuple(evidence.get(topic, ())) + ((f"similar to examples ({sim:.2f})",) if sim_part else ())
             scores[topic] = TopicScore(topic, round(min(combined, 1.0), 4), reasons)
-        return scores
+        return scores, cue_scores
 
     def _similarity(self, query: str) -> dict[str, float]:
         if not query or not self._examples:
             return {}
         best: dict[str, float] = {}
+        query = " ".join(sorted(query.split()))
         for _, score, index in process.extract(
-            query, self._examples, scorer=fuzz.token_sort_ratio, limit=12, score_cutoff=50
+            query, self._examples, scorer=fuzz.ratio, processor=None, limit=12, score_cutoff=50
         ):
             topic = self._example_topics[index]
             best[topic] = max(best.get(topic, 0.0), score / 100)
@@ -109,8 +114,8 @@ class Matcher:
     def rank(self, entities: Entities, state: ConversationState) -> list[Match]:
         if not entities.masked:
             return [Match("fallback", 1.0, ("empty message",))]
-        scores = self.topic_scores(entities)
-        self._follow_up(entities, state, scores, self.cue_scores(entities)[0])
+        scores, cue_scores = self.topic_scores(entities)
+        self._follow_up(entities, state, scores, cue_scores)
         if entities.strong_roles and max((s.score for s in scores.values()), default=0.0) < ACCEPT:
             # "ops manager = what exactly": a role named with no clearer topic is asking what it is.
             scores["role"] = TopicScore("role", ACCEPT + 0.05, ("a role with no clearer topic",))

@@ -19,6 +19,8 @@ MAX_CHARS = 2_000  # long pastes: keep the head and the tail, where questions us
 _TOKEN = re.compile(r"[^\W_]+")
 _TIME = re.compile(r"^\d{1,2}(am|pm)$")
 _MIN_CORRECTABLE = 4
+# Control, format (zero-width, bidi overrides), surrogate and private-use characters.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ud800-\udfff\ue000-\uf8ff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,7 @@ def fold(text: str) -> str:
         text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("’", "'").replace("'", "").replace("&", " and ").replace("+", " plus ")
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return _CONTROL.sub(" ", text)
 
 
 class Normalizer:
@@ -48,8 +50,9 @@ class Normalizer:
         self.abbreviations = {k: str(v) for k, v in abbreviations.items()}
         self._targets = sorted({w for w in targets if w.isalpha()})
         self.vocabulary = frozenset(w for w in known if w.isalpha()) | frozenset(self._targets)
-        ordered = sorted(phrases.items(), key=lambda item: -len(item[0]))
-        self._phrases = [(re.compile(rf"\b{re.escape(fold(src))}\b"), dst) for src, dst in ordered]
+        self._phrase_of = {" ".join(_TOKEN.findall(fold(src))): dst for src, dst in phrases.items()}
+        ordered = sorted(self._phrase_of, key=len, reverse=True)  # longest first: "bye bye" before "bye"
+        self._phrases = re.compile(r"\b(" + "|".join(re.escape(p) for p in ordered) + r")\b")
         self.correct = lru_cache(maxsize=50_000)(self._correct)
 
     def __call__(self, text: str) -> Normalized:
@@ -60,9 +63,7 @@ class Normalizer:
                 out.append("oclock")  # "3pm" is a time, not a project manager
                 continue
             out.append(self.abbreviations.get(token) or self.correct(token))
-        joined = " ".join(out)
-        for pattern, replacement in self._phrases:
-            joined = pattern.sub(replacement, joined)
+        joined = self._phrases.sub(lambda m: self._phrase_of[m.group(1)], " ".join(out))
         return Normalized(raw=text, text=joined)
 
     def _correct(self, token: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import platformdirs
@@ -64,13 +64,20 @@ class ConversationState:
     def evolve(self, **changes: object) -> ConversationState:
         return replace(self, **changes)
 
+    def to_dict(self) -> dict:
+        # Hand-written rather than dataclasses.asdict: this runs on every message.
+        return {"last_intent": self.last_intent, "last_topic": self.last_topic, "last_role": self.last_role,
+                "recommendation": self.recommendation, "pending": list(self.pending), "extra": self.extra}
+
 
 class Store:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
     def load(self, key: str) -> ConversationState:
-        row = self.db.execute("select state from conversations where key = ?", [key]).fetchone()
+        # The per-message path uses the connection directly: sqlite-utils' execute() wrapper costs
+        # more than the statement itself here.
+        row = self.db.conn.execute("select state from conversations where key = ?", [key]).fetchone()
         if row is None:
             return ConversationState()
         try:
@@ -81,16 +88,16 @@ class Store:
             return ConversationState()  # a state written by an older version: start afresh
 
     def save(self, key: str, user: str, channel: str, state: ConversationState) -> None:
-        self.db.execute(
+        self.db.conn.execute(
             "insert into conversations (key, user, channel, state, updated_at) values (?, ?, ?, ?, ?) "
             "on conflict(key) do update set state = excluded.state, updated_at = excluded.updated_at",
-            [key, user, channel, json.dumps(asdict(state)), time.time()],
+            [key, user, channel, json.dumps(state.to_dict()), time.time()],
         )
 
     def record_fallback(self, text: str, channel: str, user: str) -> None:
-        self.db["fallbacks"].insert(
-            {"text": text[:MAX_STORED_TEXT], "channel": channel, "user": user,
-             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        self.db.conn.execute(
+            "insert into fallbacks (text, channel, user, created_at) values (?, ?, ?, ?)",
+            [text[:MAX_STORED_TEXT], channel, user, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())],
         )
 
     def fallbacks(self, limit: int = 50) -> list[dict]:
