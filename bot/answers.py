@@ -23,11 +23,19 @@ class Answers:
     def __init__(self, kb: KnowledgeBase, messages: dict):
         self.kb = kb
         self.messages = messages
+        self._rendered: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[Source, ...]]] = {}
 
     def say(self, key: str, **values: str) -> str:
         return str(self.messages[key]).format(**values).strip()
 
     def sections(self, refs: tuple[str, ...]) -> tuple[list[str], list[Source]]:
+        # Rendered once per set of sections: the knowledge base does not change under a running engine.
+        if refs not in self._rendered:
+            self._rendered[refs] = self._render(refs)
+        texts, sources = self._rendered[refs]
+        return list(texts), list(sources)
+
+    def _render(self, refs: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Source, ...]]:
         texts, sources = [], []
         for ref in refs:
             section = self.kb.section(ref)
@@ -35,7 +43,7 @@ class Answers:
                 continue  # the owner rebuilt the knowledge base without this document
             texts.append(render_section(section))
             sources.append(Source(section.document, section.heading))
-        return texts, sources
+        return tuple(texts), tuple(sources)
 
     def advice(self, advice: Advice) -> tuple[list[str], list[Source]]:
         if advice.recommendation is None:
