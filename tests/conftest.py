@@ -1,0 +1,90 @@
+"""Shared fixtures: fresh databases, one engine per test session, and the `oncall-bot` command.
+
+Network: pytest-socket (configured in pyproject.toml) refuses any connection that is not to
+localhost, so a test that reaches the internet fails instead of passing by luck.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.engine import Engine
+from bot.store import ConversationState, open_db
+from bot.types import Message
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def fresh_db(tmp_path):
+    """A new temp-file database, like sqlite-utils' own `fresh_db` fixture."""
+    return open_db(tmp_path / "test.db")
+
+
+@pytest.fixture(scope="session")
+def shared_engine(tmp_path_factory) -> Engine:
+    """Building an engine takes ~0.1 s; read-only tests share one."""
+    return Engine(open_db(tmp_path_factory.mktemp("engine") / "shared.db"))
+
+
+@pytest.fixture
+def engine(fresh_db) -> Engine:
+    return Engine(fresh_db)
+
+
+class Conversation:
+    """Talk to an engine as one user, turn by turn, without touching the store."""
+
+    def __init__(self, engine: Engine, user: str = "tester", channel: str = "test"):
+        self.engine, self.user, self.channel = engine, user, channel
+        self.state = ConversationState()
+
+    def say(self, text: str):
+        reply, self.state = self.engine.respond(Message(user=self.user, text=text, channel=self.channel), self.state)
+        return reply
+
+    def press(self, value: str):
+        reply, self.state = self.engine.respond(
+            Message(user=self.user, button=value, channel=self.channel), self.state)
+        return reply
+
+
+@pytest.fixture
+def talk(shared_engine):
+    return lambda: Conversation(shared_engine)
+
+
+def oncall_bot() -> list[str]:
+    found = shutil.which("oncall-bot", path=str(Path(sys.executable).parent)) or shutil.which("oncall-bot")
+    return [found] if found else [sys.executable, "-m", "adapters.cli"]
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Run `oncall-bot ARGS` as a real process on a temp database; returns CompletedProcess."""
+    db = tmp_path / "cli.db"
+
+    def run(*args: str, input: str = "", db_path: Path | None = None, check: bool = True):
+        env = {**os.environ, "ONCALL_DB": str(db_path or db)}
+        result = subprocess.run([*oncall_bot(), *args], input=input, capture_output=True, text=True, env=env,
+                                timeout=120, cwd=tmp_path)
+        if check and result.returncode != 0:
+            raise AssertionError(f"oncall-bot {' '.join(args)} exited {result.returncode}: {result.stderr}")
+        return result
+
+    run.db = db
+    return run
+
+
+def replay_lines(cli, lines: list[dict | str], **kwargs) -> list[dict]:
+    payload = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines)
+    result = cli("replay", input=payload, **kwargs)
+    return [json.loads(line) for line in result.stdout.splitlines()]
