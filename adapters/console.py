@@ -22,8 +22,9 @@ def render(reply: Reply, show_sources: bool) -> str:
 
 def chat(engine: Engine, stdin: TextIO, stdout: TextIO, show_sources: bool = False, user: str | None = None) -> int:
     user = user or getpass.getuser()
-    stdout.write(render(engine.handle(Message(user=user, button="intent:smalltalk.greet")), show_sources))
-    buttons = []
+    greeting = engine.handle(Message(user=user, button="intent:smalltalk.greet"))
+    stdout.write(render(greeting, show_sources))
+    buttons = list(greeting.buttons)
     while True:
         stdout.write(PROMPT)
         stdout.flush()

@@ -1,0 +1,52 @@
+"""The labelled sets and `oncall-bot eval`: accuracy must stay at the level reached."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import intents
+from bot.evaluation import evaluate, format_report, load_cases
+from conftest import ROOT
+
+LABELLED = ROOT / "eval" / "labelled.yaml"
+HOLDOUT = ROOT / "eval" / "holdout.yaml"
+
+
+def test_labelled_set_is_big_varied_and_covers_every_intent():
+    cases = load_cases(LABELLED)
+    counts = Counter(c.intent for c in cases)
+    assert len(cases) >= 300 and counts["fallback"] >= 60
+    assert set(intents.REQUIRED_IDS) <= set(counts)
+    assert len({c.id for c in cases}) == len(cases)
+    assert sum(1 for c in cases if c.history) >= 20
+    assert sum(1 for c in cases if c.recommendation) >= 40
+
+
+@pytest.mark.parametrize(("path", "accuracy", "rejection", "recommendation"),
+                         [(LABELLED, 0.97, 0.97, 0.90), (HOLDOUT, 0.97, 0.95, 0.80)])
+def test_accuracy_stays_above_the_level_reached(shared_engine, path, accuracy, rejection, recommendation):
+    report = evaluate(shared_engine, load_cases(path))
+    summary = format_report(report, show_errors=True)
+    assert report.accuracy >= accuracy, summary
+    assert report.rejection >= rejection, summary
+    assert report.recommendation_accuracy >= recommendation, summary
+
+
+def test_eval_command_prints_the_report(cli, tmp_path):
+    small = tmp_path / "small.yaml"
+    small.write_text('- {id: a, text: "what does a pm do", intent: pm.role}\n'
+                     '- {id: b, text: "recipe for lasagna", intent: fallback}\n'
+                     '- {id: c, text: "hello", intent: pm.role}\n')
+    out = cli("eval", str(small)).stdout
+    assert "intent accuracy: 66.7% (2/3)" in out
+    assert "out-of-scope rejection: 100.0% (1/1)" in out
+    assert "smalltalk.greet" in out and "pm.role -> smalltalk.greet: 1" in out
+
+
+def test_eval_rejects_a_malformed_file(cli, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {id: a, text: hi}\n")
+    result = cli("eval", str(bad), check=False)
+    assert result.returncode == 2 and "needs id, text and intent" in result.stderr

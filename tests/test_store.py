@@ -1,0 +1,35 @@
+"""Conversation state lives in SQLite: it survives restarts; the database path is configurable."""
+
+from __future__ import annotations
+
+from bot.engine import Engine
+from bot.store import default_db_path, open_db
+from bot.types import Message
+
+
+def test_conversation_survives_an_engine_restart(tmp_path):
+    path = tmp_path / "state.db"
+    Engine(open_db(path)).handle(Message(user="u", text="what skills does a project manager need"))
+    restarted = Engine(open_db(path))
+    assert restarted.handle(Message(user="u", text="and for an ops manager?")).intent == "ops.skills"
+
+
+def test_database_path_comes_from_oncall_db_or_the_user_data_directory(monkeypatch, tmp_path):
+    monkeypatch.setenv("ONCALL_DB", str(tmp_path / "x.db"))
+    assert default_db_path() == tmp_path / "x.db"
+    monkeypatch.delenv("ONCALL_DB")
+    assert default_db_path().name == "oncall.db" and "oncall-assistant" in str(default_db_path())
+
+
+def test_db_flag_wins_and_works_before_or_after_the_subcommand(cli, tmp_path):
+    chosen = tmp_path / "chosen.db"
+    cli("--db", str(chosen), "replay", input='{"user": "a", "text": "hi"}\n')
+    cli("replay", "--db", str(chosen), input='{"user": "b", "text": "hi"}\n')
+    assert open_db(chosen)["conversations"].count == 2
+    assert not cli.db.exists()
+
+
+def test_corrupt_state_row_starts_the_conversation_afresh(fresh_db):
+    engine = Engine(fresh_db)
+    fresh_db.conn.execute("insert into conversations values ('test:u', 'u', 'test', 'not json', 0)")
+    assert engine.handle(Message(user="u", text="hi", channel="test")).intent == "smalltalk.greet"
