@@ -44,7 +44,7 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 
 def cmd_kb_search(args: argparse.Namespace) -> int:
     engine = _engine(args)
-    words = engine.normalize(" ".join(args.query)).words
+    words = engine.normalize.spelled_out(engine.normalize(" ".join(args.query)).words)
     for hit in engine.kb.search(words, limit=args.limit):
         print(f"[{hit.document} › {hit.heading}] ({hit.kind}) {hit.text}")
     return 0
@@ -81,7 +81,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_fallbacks(args: argparse.Namespace) -> int:
     from bot.store import Store
 
-    for row in Store(open_db(args.db)).fallbacks(args.limit):
+    rows = Store(open_db(args.db)).fallbacks(args.limit)
+    if not rows:
+        print("No unanswered questions recorded yet.")
+    for row in rows:
         print(f"{row['created_at']}  {row['channel']:>8}  {row['text'][:100]}")
     return 0
 

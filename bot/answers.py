@@ -10,9 +10,7 @@ from knowledge.kb import KnowledgeBase, SectionText
 def render_section(section: SectionText) -> str:
     lines = [f"**{section.heading}**"]
     for kind, text in section.passages:
-        if kind == "item":
-            lines.append(f"• {text}")
-        elif kind == "row":
+        if kind == "item" or kind == "row":
             lines.append(f"• {text}")
         else:
             lines.append(text)

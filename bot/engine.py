@@ -156,7 +156,7 @@ class Engine:
 
     def _from_knowledge(self, entities: Entities) -> Reply | None:
         """Answer from a strong passage when no intent matched; weak hits fall back."""
-        words = [w for w in content(entities.masked).split() if w != "role" and len(w) > 2]
+        words = [w for w in self.normalize.spelled_out(content(entities.masked).split()) if w != "role" and len(w) > 2]
         if len(words) < _KB_MIN_WORDS:
             return None
         for hit in self.kb.search(words, limit=3):

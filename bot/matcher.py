@@ -23,9 +23,73 @@ OUT_OF_SCOPE = "out_of_scope"  # the conversation's last topic when the user ask
 ACCEPT = 0.45  # below this the best intent is not trusted: knowledge-base search, then fallback
 TOO_CLOSE = 0.03  # two different intents closer than this: ask which one was meant
 _STOPWORDS = frozenset(
-    "a an the is are am be been was were do does did to of for in on at and or it its that this these those "
-    "my our me us i we you your so just really actually please hey hi ok okay well like um uh kind sort "
-    "there here with about as by from can could would should will also then than".split()
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "am",
+        "be",
+        "been",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "and",
+        "or",
+        "it",
+        "its",
+        "that",
+        "this",
+        "these",
+        "those",
+        "my",
+        "our",
+        "me",
+        "us",
+        "i",
+        "we",
+        "you",
+        "your",
+        "so",
+        "just",
+        "really",
+        "actually",
+        "please",
+        "hey",
+        "hi",
+        "ok",
+        "okay",
+        "well",
+        "like",
+        "um",
+        "uh",
+        "kind",
+        "sort",
+        "there",
+        "here",
+        "with",
+        "about",
+        "as",
+        "by",
+        "from",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "also",
+        "then",
+        "than",
+    ]
 )
 _FIRST_PERSON = re.compile(r"\b(we|our|us|i|my|me|were|ours|im|weve|ive|mine)\b")
 _CHOICE = re.compile(r"\b(role or (a |an )?role|which (one|role)|who (do|should) (i|we))\b")
@@ -132,8 +196,9 @@ class Matcher:
             ranked.insert(0, Match("fallback", round(1 - top, 4), ("no intent scored high enough",)))
         return ranked
 
-    def _follow_up(self, entities: Entities, state: ConversationState, scores: dict[str, TopicScore],
-                   cues: dict[str, float]) -> None:
+    def _follow_up(
+        self, entities: Entities, state: ConversationState, scores: dict[str, TopicScore], cues: dict[str, float]
+    ) -> None:
         """A short message naming a role but no topic ("and for an ops manager?") continues the
         previous topic for that role; with no previous topic it asks what the role is."""
         words = content(entities.masked).split()
@@ -171,12 +236,19 @@ class Matcher:
             role = state.last_role
             if entities.other_one:
                 role = "operations_manager" if role == "project_manager" else "project_manager"
-            return [Match(self.by_topic_role[(item.topic, role)], item.score * 0.95,
-                          (*item.evidence, f"role from conversation: {role}"))]
+            return [
+                Match(
+                    self.by_topic_role[(item.topic, role)],
+                    item.score * 0.95,
+                    (*item.evidence, f"role from conversation: {role}"),
+                )
+            ]
         # No role anywhere: both readings are possible and equal scores make the engine ask which.
         # Discounted, because a role topic with no role is often about something else entirely.
-        return [Match(self.by_topic_role[(item.topic, r)], item.score * 0.6, (*item.evidence, "role unknown"))
-                for r in ("project_manager", "operations_manager")]
+        return [
+            Match(self.by_topic_role[(item.topic, r)], item.score * 0.6, (*item.evidence, "role unknown"))
+            for r in ("project_manager", "operations_manager")
+        ]
 
     def _scope(self, entities: Entities, matches: list[Match]) -> list[Match]:
         """Other job titles and other senses of the words are out of scope, confidently."""
@@ -187,7 +259,8 @@ class Matcher:
         best = max((m.confidence for m in matches), default=0.0)
         about_oncall = "oncall" in entities.masked.split() and matches and matches[0].intent.startswith("oncall.")
         out = "job_seeking" in kinds or (
-            "titles" in kinds and not (in_scope_role and entities.signals) and not about_oncall)
+            "titles" in kinds and not (in_scope_role and entities.signals) and not about_oncall
+        )
         # "migrating off windows, do we need a PM?" is still a hiring question; "what is devops" is not.
         out = out or ("senses" in kinds and not in_scope_role and not entities.signals)
         if not out:

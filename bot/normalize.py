@@ -53,6 +53,7 @@ class Normalizer:
         self._phrase_of = {" ".join(_TOKEN.findall(fold(src))): dst for src, dst in phrases.items()}
         ordered = sorted(self._phrase_of, key=len, reverse=True)  # longest first: "bye bye" before "bye"
         self._phrases = re.compile(r"\b(" + "|".join(re.escape(p) for p in ordered) + r")\b")
+        self._spelled_out = {dst: src.split() for src, dst in reversed(self._phrase_of.items())}
         self.correct = lru_cache(maxsize=50_000)(self._correct)
 
     def __call__(self, text: str) -> Normalized:
@@ -65,6 +66,14 @@ class Normalizer:
             out.append(self.abbreviations.get(token) or self.correct(token))
         joined = self._phrases.sub(lambda m: self._phrase_of[m.group(1)], " ".join(out))
         return Normalized(raw=text, text=joined)
+
+    def spelled_out(self, words: list[str]) -> list[str]:
+        """Canonical joined words back as text uses them ("supplychain" -> "supply", "chain"), for
+        full-text search over documents that were never normalized."""
+        out: list[str] = []
+        for word in words:
+            out.extend(self._spelled_out.get(word, (word,)))
+        return out
 
     def _correct(self, token: str) -> str:
         if token in self.vocabulary or len(token) < _MIN_CORRECTABLE or not token.isascii() or not token.isalpha():

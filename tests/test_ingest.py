@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SEEDS
+
 from knowledge import DOCUMENTS_DIR, kb
 from knowledge.ingest import is_plain_heading, parse, parse_file
 
@@ -39,7 +39,8 @@ def test_comparison_table_comes_out_as_rows(oncall_article):
     assert [r.cells[0] for r in rows] == ["Focus", "Timeframe", "Scope", "Key Skills", "Goal"]
     timeframe = rows[1]
     assert timeframe.cells[1:] == ("Short- to mid-term", "Long-term, continuous")
-    assert timeframe.text == "Timeframe — Project Manager: Short- to mid-term; Operations Manager: Long-term, continuous"
+    assert timeframe.text == (
+        "Timeframe — Project Manager: Short- to mid-term; Operations Manager: Long-term, continuous")
 
 
 def test_bullet_lists_come_out_as_items(oncall_article):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import SEEDS
 from rapidfuzz import fuzz
 
-from conftest import SEEDS
 from knowledge import DOCUMENTS_DIR
 from knowledge.ingest import parse_file
 
