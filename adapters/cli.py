@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from pathlib import Path
 
+from adapters.cli_leads import add_commands
+from bot.privacy import RedactingFilter
 from bot.store import default_db_path, open_db
 
 
 def _engine(args: argparse.Namespace):
+    from adapters.sinks import configured_sinks
     from bot.engine import Engine  # imported late: `--help` stays instant
 
-    return Engine(open_db(args.db))
+    return Engine(open_db(args.db), notify=configured_sinks())
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -89,6 +94,17 @@ def cmd_fallbacks(args: argparse.Namespace) -> int:
     return 0
 
 
+def setup_logging() -> None:
+    """Warnings and up on stderr; emails and phone numbers are redacted; never an HTTP client's URLs
+    (a Telegram token travels in the URL)."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=os.environ.get("ONCALL_LOG_LEVEL", "WARNING").upper(), handlers=[handler])
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_help = f"SQLite database (default: $ONCALL_DB or {default_db_path()})"
     parser = argparse.ArgumentParser(prog="oncall-bot", description="OnCall Assistant")
@@ -98,7 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help=db_help)
     sub = parser.add_subparsers(dest="command", required=True)
-    add = lambda name, **kw: sub.add_parser(name, parents=[common], **kw)  # noqa: E731
+    def add(name: str, **kwargs):
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    add.common = common
 
     chat = add("chat", help="chat in the terminal")
     chat.add_argument("--sources", action="store_true", help="show each answer's source section and intent")
@@ -128,10 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     fallbacks = add("fallbacks", help="what users asked that the assistant could not answer")
     fallbacks.add_argument("--limit", type=int, default=50)
     fallbacks.set_defaults(func=cmd_fallbacks)
+    add_commands(add)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    setup_logging()
     parser = build_parser()
     args = parser.parse_args(argv)
     return args.func(args)

@@ -10,8 +10,14 @@ import intents as intent_data
 from bot.advice import recommend
 from bot.answers import Answers
 from bot.entities import Entities, EntityRecognizer
+from bot.form import TalentForm
+from bot.leads import LeadStore
 from bot.matcher import ACCEPT, OUT_OF_SCOPE, ROLE_TOPICS, TOO_CLOSE, Matcher, content
 from bot.normalize import Normalizer
+from bot.outbox import Outbox
+from bot.privacy import forget_user, lead_payload
+from bot.qualify import Rules
+from bot.request_flow import Outcome, RequestFlow
 from bot.store import ConversationState, Store
 from bot.types import Button, Match, Message, Reply, Source
 from knowledge import kb as knowledge
@@ -24,12 +30,19 @@ _TEMPLATE_REPLIES = {
     "cancel": "cancel", "lead.start": "lead_start", "human": "human",
 }
 _ROLE_OF_PREFIX = {"pm": "project_manager", "ops": "operations_manager"}
+# Chat commands every channel shares (Telegram's /hire, the console's /help...).
+SLASH_COMMANDS = {"/start": "smalltalk.greet", "/help": "help", "/hire": "lead.start", "/cancel": "cancel"}
 
 
 class Engine:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, notify: tuple[str, ...] = (), rules: Rules | None = None):
+        """`notify`: the outbox sinks (e.g. "webhook", "slack") a filed lead is queued for."""
         knowledge.ensure_built(db)
+        self.db = db
         self.store = Store(db)
+        self.leads = LeadStore(db)
+        self.outbox = Outbox(db)
+        self.notify = tuple(notify)
         self.kb = knowledge.KnowledgeBase(db)
         self.intents = intent_data.load_intents()
         lexicon = intent_data.lexicon()
@@ -43,6 +56,8 @@ class Engine:
         self.matcher = Matcher(self.intents, intent_data.cues())
         self.matcher.index_examples(lambda text: self.recognize(self.normalize(text).text).masked)
         self.answers = Answers(self.kb, intent_data.messages())
+        self.form = TalentForm(intent_data.messages(), rules or Rules())
+        self.flow = RequestFlow(self)
 
     @staticmethod
     def _domain_words(lexicon: dict) -> set[str]:
@@ -72,22 +87,52 @@ class Engine:
 
     # -- public API ------------------------------------------------------------------------------
     def handle(self, message: Message) -> Reply:
+        """One turn, durably: the new state, a filed lead and its queued notifications, the unanswered
+        question, or a privacy erasure are committed together, or not at all."""
         key = message.conversation_key
-        state = self.store.load(key)
-        reply, state = self.respond(message, state)
-        self.store.save(key, message.user, message.channel, state)
-        if reply.intent == "fallback" and message.text.strip():
+        outcome = self._outcome(message, self.store.load(key))
+        if outcome.forget:
+            forget_user(self.db, message.user)
+        else:
+            self.store.save(key, message.user, message.channel, outcome.state)
+        if outcome.lead:
+            lead = outcome.lead | {"channel": message.channel, "user": message.user, "conversation": key}
+            self.leads.insert(lead)
+            for sink in self.notify:
+                self.outbox.enqueue(lead["id"], sink, "lead", lead_payload(lead))
+        if outcome.reply.intent == "fallback" and message.text.strip():
             self.store.record_fallback(message.text, message.channel, message.user)
         self.store.commit()
-        return reply
+        return outcome.reply
+
+    def respond(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState]:
+        """The reply and the next conversation state, without touching the store."""
+        outcome = self._outcome(message, state)
+        return outcome.reply, outcome.state
 
     def understand(self, text: str, state: ConversationState | None = None) -> tuple[Entities, list[Match]]:
         entities = self.recognize(self.normalize(text).text)
         return entities, self.matcher.rank(entities, state or ConversationState())
 
     # -- internals -------------------------------------------------------------------------------
-    def respond(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState]:
-        """The reply and the next conversation state, without touching the store."""
+    def _outcome(self, message: Message, state: ConversationState) -> Outcome:
+        command = message.text.strip().lower() if message.button is None else ""
+        if command == "/forget":
+            return Outcome(self._reply("forget", 1.0, [self.form.text["forgotten"]]), ConversationState(),
+                           forget=True)
+        if command in SLASH_COMMANDS:
+            message = Message(message.user, "", BUTTON_PREFIX + SLASH_COMMANDS[command], message.channel,
+                              message.conversation)
+        state = state.evolve(recent=(*state.recent, message.text[:300])[-8:]) if message.text.strip() else state
+        flow = self.flow.turn(message, state)
+        if flow is not None:
+            return flow
+        reply, new_state = self._respond(message, state)
+        if reply.intent == "lead.start":
+            return self.flow.start(message, new_state, reply)
+        return Outcome(reply, new_state)
+
+    def _respond(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState]:
         if message.button is not None:
             chosen = message.button.removeprefix(BUTTON_PREFIX)
             if message.button.startswith(BUTTON_PREFIX) and chosen in self.intents:
@@ -178,7 +223,8 @@ class Engine:
         return self.answers.say("fallback")
 
     def _reply(self, intent: str, confidence: float, texts: list[str]) -> Reply:
-        buttons = tuple(Button(b.label, b.value) for b in self.intents[intent].buttons)
+        known = self.intents.get(intent)
+        buttons = tuple(Button(b.label, b.value) for b in known.buttons) if known else ()
         return Reply(intent, confidence, tuple(texts), buttons)
 
 

@@ -23,6 +23,7 @@ class OutOfScope:
 
 @dataclass(frozen=True, slots=True)
 class Entities:
+    text: str  # the normalized message
     roles: tuple[str, ...]  # in order of appearance, deduplicated, strong or weak mentions
     strong_roles: tuple[str, ...]  # named as a job ("ops manager"), not just "operations"
     masked: str  # normalized text with role phrases replaced by ROLE_TOKEN
@@ -69,6 +70,7 @@ class EntityRecognizer:
         hits = {self._signal_owner[index].id for index, _ in self._signal_set.matches(scrubbed)}
         matched = tuple(s for s in self._signals if s.id in hits)
         return Entities(
+            text=text,
             roles=tuple(roles),
             strong_roles=tuple(strong),
             masked=masked,

@@ -59,7 +59,9 @@ class ConversationState:
     last_role: str | None = None
     recommendation: str | None = None
     pending: tuple[str, ...] = ()  # intents offered by a "did you mean" question
-    extra: dict = field(default_factory=dict)
+    form: dict | None = None  # the talent request being filled in (bot/form.py)
+    recent: tuple[str, ...] = ()  # the user's last messages, for the transcript excerpt sales sees
+    extra: dict = field(default_factory=dict)  # e.g. source/campaign from a deep link
 
     def evolve(self, **changes: object) -> ConversationState:
         return replace(self, **changes)
@@ -67,7 +69,8 @@ class ConversationState:
     def to_dict(self) -> dict:
         # Hand-written rather than dataclasses.asdict: this runs on every message.
         return {"last_intent": self.last_intent, "last_topic": self.last_topic, "last_role": self.last_role,
-                "recommendation": self.recommendation, "pending": list(self.pending), "extra": self.extra}
+                "recommendation": self.recommendation, "pending": list(self.pending), "form": self.form,
+                "recent": list(self.recent), "extra": self.extra}
 
 
 class Store:
@@ -83,6 +86,7 @@ class Store:
         try:
             data = json.loads(row[0])
             data["pending"] = tuple(data.get("pending", ()))
+            data["recent"] = tuple(data.get("recent", ()))
             return ConversationState(**data)
         except (ValueError, TypeError):
             return ConversationState()  # a state written by an older version: start afresh
@@ -99,6 +103,11 @@ class Store:
             "insert into fallbacks (text, channel, user, created_at) values (?, ?, ?, ?)",
             [text[:MAX_STORED_TEXT], channel, user, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())],
         )
+
+    def forget(self, user: str) -> None:
+        """Delete everything said by `user` on any channel (inside the caller's transaction)."""
+        self.db.conn.execute("delete from conversations where user = ?", [user])
+        self.db.conn.execute("delete from fallbacks where user = ?", [user])
 
     def fallbacks(self, limit: int = 50) -> list[dict]:
         return list(self.db.query("select * from fallbacks order by id desc limit ?", [limit]))

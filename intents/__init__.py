@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 INTENTS_DIR = Path(__file__).parent
-_DATA_FILES = {"lexicon.yaml", "topics.yaml", "signals.yaml", "messages.yaml"}
+_DATA_FILES = {"lexicon.yaml", "topics.yaml", "signals.yaml", "messages.yaml", "qualification.yaml"}
 REQUIRED_IDS = [
     "pm.role",
     "pm.skills",

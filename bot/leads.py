@@ -1,0 +1,140 @@
+"""Filed talent requests ("leads"): one row per request, its status history, exports for sales tools."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import uuid
+from dataclasses import dataclass
+
+import sqlite_utils
+
+FIELDS = ("role", "engagement", "start", "start_said", "company", "name", "email", "phone", "company_size",
+          "details")
+STATUSES = ("new", "claimed", "contacted", "won", "lost")
+NEXT_STATUSES = {
+    "new": ("claimed", "contacted", "lost"),
+    "claimed": ("contacted", "won", "lost", "new"),
+    "contacted": ("won", "lost"),
+    "won": (),
+    "lost": (),
+}
+FORGOTTEN = "[forgotten]"
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def new_lead_id() -> str:
+    return "L-" + uuid.uuid4().hex[:10].upper()
+
+
+class LeadError(ValueError):
+    """A request sales made that cannot be carried out (unknown lead, impossible status change)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    lead: dict
+    previous: str
+
+
+class LeadStore:
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        if not db["leads"].exists():
+            db["leads"].create(
+                {"id": str, "created_at": str, "updated_at": str, "status": str, "tier": str, "score": int,
+                 "qualified": int, "reasons": str, **{f: str for f in FIELDS}, "email_kind": str,
+                 "channel": str, "user": str, "conversation": str, "transcript": str, "source": str,
+                 "campaign": str, "history": str},
+                pk="id",
+            )
+            db["leads"].create_index(["created_at"])
+            db["leads"].create_index(["user"])
+
+    def insert(self, lead: dict) -> None:
+        """Called inside the engine's turn transaction: the caller commits."""
+        row = {**lead, "reasons": json.dumps(lead["reasons"]), "transcript": json.dumps(lead["transcript"]),
+               "qualified": int(lead["qualified"]), "history": json.dumps(lead["history"])}
+        columns = ", ".join(f"[{k}]" for k in row)
+        self.db.conn.execute(f"insert into leads ({columns}) values ({', '.join('?' for _ in row)})",
+                             list(row.values()))
+
+    def get(self, lead_id: str) -> dict:
+        rows = list(self.db.query("select * from leads where id = ?", [lead_id]))
+        if not rows:
+            raise LeadError(f"no lead with id {lead_id!r}")
+        return _decode(rows[0])
+
+    def all(self, since: str | None = None, open_only: bool = False) -> list[dict]:
+        where, args = [], []
+        if since:
+            where.append("created_at >= ?")
+            args.append(since)
+        if open_only:
+            where.append("status in ('new', 'claimed', 'contacted')")
+        sql = "select * from leads" + (" where " + " and ".join(where) if where else "") + " order by created_at, id"
+        return [_decode(row) for row in self.db.query(sql, args)]
+
+    def set_status(self, lead_id: str, status: str, by: str = "cli") -> StatusChange:
+        if status not in STATUSES:
+            raise LeadError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        lead = self.get(lead_id)
+        previous = lead["status"]
+        if status == previous:
+            return StatusChange(lead, previous)  # a repeated click changes nothing
+        if status not in NEXT_STATUSES[previous]:
+            allowed = ", ".join(NEXT_STATUSES[previous]) or "none (final)"
+            raise LeadError(f"lead {lead_id} is {previous}; it can move to: {allowed}")
+        history = [*lead["history"], {"status": status, "by": by, "at": now_iso()}]
+        with self.db.conn:
+            self.db.conn.execute("update leads set status = ?, updated_at = ?, history = ? where id = ?",
+                                 [status, now_iso(), json.dumps(history), lead_id])
+        return StatusChange(self.get(lead_id), previous)
+
+    def anonymize_user(self, user: str) -> int:
+        """Privacy: keep the lead for sales statistics, drop everything that identifies the person."""
+        cursor = self.db.conn.execute(
+            "update leads set name = ?, email = null, phone = null, details = null, transcript = '[]', "
+            "start_said = null, user = ?, conversation = null, updated_at = ? where user = ?",
+            [FORGOTTEN, FORGOTTEN, now_iso(), user])
+        return cursor.rowcount
+
+
+def _decode(row: dict) -> dict:
+    row = dict(row)
+    for key in ("reasons", "transcript", "history"):
+        row[key] = json.loads(row[key] or "[]")
+    row["qualified"] = bool(row["qualified"])
+    return row
+
+
+def flat(lead: dict) -> dict:
+    """The export shape: fields flattened at top level plus id, tier, qualified, status, created_at."""
+    out = {"id": lead["id"], "tier": lead["tier"], "qualified": lead["qualified"], "score": lead["score"],
+           "status": lead["status"], "created_at": lead["created_at"]}
+    out |= {f: lead.get(f) for f in FIELDS}
+    out |= {"email_kind": lead.get("email_kind"), "channel": lead["channel"], "source": lead.get("source"),
+            "campaign": lead.get("campaign"), "reasons": lead["reasons"]}
+    return out
+
+
+def export(leads: list[dict], fmt: str) -> str:
+    rows = [flat(lead) for lead in leads]
+    if fmt == "jsonl":
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(flat_columns()))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "reasons": "; ".join(row["reasons"])})
+    return buffer.getvalue()
+
+
+def flat_columns() -> tuple[str, ...]:
+    return ("id", "tier", "qualified", "score", "status", "created_at", *FIELDS, "email_kind", "channel", "source",
+            "campaign", "reasons")

@@ -1,0 +1,207 @@
+"""The outbox: notifications queued in the same transaction that files a lead, delivered by a worker.
+
+A sink that is down loses nothing: a failed delivery stays in the outbox and is retried with
+exponential backoff. Each row is claimed with a lease before it is sent, so two workers never send
+the same row at once; a webhook carries the lead id as its idempotency key so that a receiver can
+drop the duplicate a crash between "sent" and "marked sent" could cause.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_S = 5.0
+BACKOFF_CAP_S = 3600.0
+MAX_ATTEMPTS = 15
+LEASE_S = 120.0
+
+
+class DeliveryError(Exception):
+    """A sink could not take the message now; `retry_after` (seconds) when the sink said so."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+Sink = Callable[[dict], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: int
+    lead_id: str
+    sink: str
+    kind: str
+    payload: dict
+    attempts: int
+
+
+class Outbox:
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+        if not db["outbox"].exists():
+            db["outbox"].create(
+                {
+                    "id": int,
+                    "lead_id": str,
+                    "sink": str,
+                    "kind": str,
+                    "payload": str,
+                    "status": str,
+                    "attempts": int,
+                    "next_attempt_at": float,
+                    "lease_until": float,
+                    "last_error": str,
+                    "created_at": float,
+                    "sent_at": float,
+                },
+                pk="id",
+            )
+            db["outbox"].create_index(["lead_id", "sink", "kind"], unique=True)
+            db["outbox"].create_index(["status", "next_attempt_at"])
+
+    def enqueue(self, lead_id: str, sink: str, kind: str, payload: dict) -> None:
+        """Inside the caller's transaction. Enqueuing the same (lead, sink, kind) twice is a no-op."""
+        now = time.time()
+        self.db.conn.execute(
+            "insert or ignore into outbox (lead_id, sink, kind, payload, status, attempts, next_attempt_at, "
+            "created_at) values (?, ?, ?, ?, 'pending', 0, ?, ?)",
+            [lead_id, sink, kind, json.dumps(payload, ensure_ascii=False), now, now],
+        )
+
+    def rows(self, statuses: tuple[str, ...] = ("pending", "dead")) -> list[dict]:
+        marks = ", ".join("?" for _ in statuses)
+        return list(
+            self.db.query(
+                f"select id, lead_id, sink, kind, status, attempts, next_attempt_at, last_error "
+                f"from outbox where status in ({marks}) order by id",
+                list(statuses),
+            )
+        )
+
+    def redact(self, lead_ids: list[str], redacted: Callable[[dict], dict]) -> None:
+        for row in self.db.query(
+            f"select id, payload from outbox where status != 'sent' and lead_id in "
+            f"({', '.join('?' for _ in lead_ids)})",
+            lead_ids,
+        ):
+            payload = redacted(json.loads(row["payload"]))
+            self.db.conn.execute("update outbox set payload = ? where id = ?", [json.dumps(payload), row["id"]])
+
+    def _claim(self, now: float, limit: int) -> list[Delivery]:
+        claimed = []
+        with self.db.conn:
+            due = self.db.conn.execute(
+                "select id, lead_id, sink, kind, payload, attempts from outbox where status = 'pending' "
+                "and next_attempt_at <= ? and (lease_until is null or lease_until < ?) order by id limit ?",
+                [now, now, limit],
+            ).fetchall()
+            for row_id, lead_id, sink, kind, payload, attempts in due:
+                taken = self.db.conn.execute(
+                    "update outbox set lease_until = ? where id = ? and (lease_until is null or lease_until < ?)",
+                    [now + LEASE_S, row_id, now],
+                ).rowcount
+                if taken:
+                    claimed.append(Delivery(row_id, lead_id, sink, kind, json.loads(payload), attempts))
+        return claimed
+
+    def deliver_due(self, sinks: dict[str, Sink], now: float | None = None, limit: int = 50) -> dict[str, int]:
+        """One pass of the worker: send what is due; returns counts of sent / retried / dead / skipped."""
+        now = time.time() if now is None else now
+        counts = {"sent": 0, "retried": 0, "dead": 0, "skipped": 0}
+        for delivery in self._claim(now, limit):
+            sink = sinks.get(delivery.sink)
+            if sink is None:
+                self._release(delivery.id)  # configured elsewhere (e.g. the Slack app): leave it to that worker
+                counts["skipped"] += 1
+                continue
+            try:
+                sink(
+                    delivery.payload
+                    | {"_delivery": {"id": delivery.id, "kind": delivery.kind, "lead_id": delivery.lead_id}}
+                )
+            except Exception as error:  # noqa: BLE001 - any failure of a sink is retried later
+                counts[self._failed(delivery, error, now)] += 1
+            else:
+                with self.db.conn:
+                    self.db.conn.execute(
+                        "update outbox set status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                        "lease_until = null, last_error = null where id = ?",
+                        [time.time(), delivery.id],
+                    )
+                counts["sent"] += 1
+        return counts
+
+    def _release(self, row_id: int) -> None:
+        with self.db.conn:
+            self.db.conn.execute("update outbox set lease_until = null where id = ?", [row_id])
+
+    def _failed(self, delivery: Delivery, error: Exception, now: float) -> str:
+        attempts = delivery.attempts + 1
+        wait = getattr(error, "retry_after", None) or min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempts - 1))
+        status = "dead" if attempts >= MAX_ATTEMPTS else "pending"
+        message = f"{type(error).__name__}: {error}"[:300]
+        with self.db.conn:
+            self.db.conn.execute(
+                "update outbox set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, "
+                "last_error = ? where id = ?",
+                [status, attempts, now + wait, message, delivery.id],
+            )
+        log.warning(
+            "delivery %s to %s failed (attempt %s): %s", delivery.id, delivery.sink, attempts, type(error).__name__
+        )
+        return "dead" if status == "dead" else "retried"
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class WebhookSink:
+    """POST the lead as JSON, signed with HMAC-SHA256 (X-OnCall-Signature), idempotency key = lead id."""
+
+    def __init__(self, url: str, secret: str, timeout: float = 10.0):
+        self.url, self.secret, self.timeout = url, secret, timeout
+
+    @classmethod
+    def from_env(cls) -> WebhookSink | None:
+        url = os.environ.get("ONCALL_LEAD_WEBHOOK_URL")
+        if not url:
+            return None
+        secret = os.environ.get("ONCALL_LEAD_WEBHOOK_SECRET")
+        if not secret:
+            raise SystemExit("ONCALL_LEAD_WEBHOOK_SECRET must be set when ONCALL_LEAD_WEBHOOK_URL is")
+        return cls(url, secret)
+
+    def __call__(self, payload: dict) -> None:
+        meta = payload.pop("_delivery")
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-OnCall-Signature": sign(self.secret, body),
+            "Idempotency-Key": meta["lead_id"],
+            "X-OnCall-Event": meta["kind"],
+        }
+        try:
+            response = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout)
+        except httpx.HTTPError as error:
+            raise DeliveryError(f"webhook unreachable: {type(error).__name__}") from None
+        if response.status_code >= 400:
+            retry_after = response.headers.get("Retry-After")
+            raise DeliveryError(
+                f"webhook answered HTTP {response.status_code}",
+                float(retry_after) if retry_after and retry_after.isdigit() else None,
+            )

@@ -1,0 +1,53 @@
+"""Privacy: forgetting a user, and keeping emails and phone numbers out of logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import sqlite_utils
+
+from bot.leads import FORGOTTEN, LeadStore, flat
+from bot.outbox import Outbox
+from bot.store import Store
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+_PERSONAL = ("name", "email", "phone", "details", "start_said", "transcript")
+
+
+def forget_user(db: sqlite_utils.Database, user: str) -> int:
+    """Delete the user's conversations and what they typed, anonymize their leads and any undelivered
+    notification about them. Runs inside the caller's transaction; returns the leads anonymized."""
+    lead_ids = [row["id"] for row in db.query("select id from leads where user = ?", [user])] if (
+        db["leads"].exists()) else []
+    Store(db).forget(user)
+    count = LeadStore(db).anonymize_user(user)
+    if lead_ids and db["outbox"].exists():
+        Outbox(db).redact(lead_ids, redact_payload)
+    return count
+
+
+def redact_payload(payload: dict) -> dict:
+    return {k: (FORGOTTEN if k == "name" else [] if k == "transcript" else None) if k in _PERSONAL else v
+            for k, v in payload.items()}
+
+
+def lead_payload(lead: dict) -> dict:
+    """What a sink receives about a lead: the export shape plus the sales context."""
+    return flat(lead) | {"user": lead.get("user"), "transcript": lead.get("transcript", [])}
+
+
+def scrub(text: str) -> str:
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+
+
+class RedactingFilter(logging.Filter):
+    """Installed on every handler by the CLI: no email address or phone number reaches a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
