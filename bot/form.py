@@ -51,7 +51,7 @@ class TalentForm:
         if recommended:
             form["fields"]["role"] = recommended  # the situation told earlier (advice) pre-fills the role
         self._prefill(form, raw, normalized, entities)
-        if _worth_keeping(normalized, entities):
+        if _worth_keeping(entities):
             form["fields"]["details"] = parse.clean_text(raw, 1000)
         return self._next(form, [intro])
 
@@ -225,6 +225,14 @@ def _copy(form: dict) -> dict:
     return {**form, "fields": dict(form["fields"]), "skipped": list(form["skipped"])}
 
 
-def _worth_keeping(normalized: str, entities: Entities) -> bool:
-    """Keep the opening message as the request's details when it says more than "i want to hire"."""
-    return bool(entities.signals) or len(normalized.split()) >= 8
+_REQUEST_WORDS = frozenset(
+    "i we you me us a an the to for of and or would like want need needs looking request requesting hire hiring "
+    "get find book please some someone role can could help start started starting parttime fulltime "
+    "projectbased as soon possible asap lets our my".split()
+)
+
+
+def _worth_keeping(entities: Entities) -> bool:
+    """Keep the opening message as the request's details when it says more than "i'd like to hire a PM"."""
+    extra = [w for w in entities.masked.split() if w not in _REQUEST_WORDS]
+    return bool(entities.signals) or len(extra) >= 3
