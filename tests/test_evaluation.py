@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import ROOT
 
 import intents
 from bot.evaluation import evaluate, format_report, load_cases
+
+from conftest import ROOT
 
 LABELLED = ROOT / "eval" / "labelled.yaml"
 HOLDOUT = ROOT / "eval" / "holdout.yaml"

@@ -8,11 +8,12 @@ import threading
 import time
 
 import pytest
-from fakes.slack_api import Call, FakeSlackAPI  # tests/ (no __init__.py) is put on sys.path by pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+
+from fakes.slack_api import Call, FakeSlackAPI  # tests/ (no __init__.py) is put on sys.path by pytest
 
 TOKEN = "xoxb-test-token"
 BLOCKS = [

@@ -11,10 +11,11 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from fakes.telegram_api import FakeTelegramAPI  # tests/ (no __init__.py) is put on sys.path by pytest
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.error import BadRequest, Conflict, EndPointNotFound, InvalidToken, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter, ApplicationBuilder, CommandHandler, ContextTypes
+
+from fakes.telegram_api import FakeTelegramAPI  # tests/ (no __init__.py) is put on sys.path by pytest
 
 CHAT = 424242
 

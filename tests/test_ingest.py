@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SEEDS
 
 from knowledge import DOCUMENTS_DIR, kb
 from knowledge.ingest import is_plain_heading, parse, parse_file
+
+from conftest import SEEDS
 
 ARTICLE = SEEDS / "oncall-project-vs-operations-manager.txt"
 GENERAL = SEEDS / "operations-vs-project-management.txt"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from conftest import ROOT
 
 import intents
+
+from conftest import ROOT
 
 EVAL_SETS = sorted((ROOT / "eval").glob("*.yaml"))
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import SEEDS
 from rapidfuzz import fuzz
 
 from knowledge import DOCUMENTS_DIR
 from knowledge.ingest import parse_file
+
+from conftest import SEEDS
 
 DOCS = {p.stem: p.read_text(encoding="utf-8") for p in DOCUMENTS_DIR.glob("*.md")}
 ALL = "\n".join(DOCS.values()).lower()

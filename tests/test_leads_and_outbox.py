@@ -14,6 +14,7 @@ from bot.leads import LeadError
 from bot.outbox import BACKOFF_BASE_S, WebhookSink
 from bot.qualify import Rules
 from bot.types import Message
+
 from conftest import replay_lines
 from receivers import WebhookReceiver
 

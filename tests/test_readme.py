@@ -6,9 +6,9 @@ import re
 import shlex
 import subprocess
 
-from conftest import ROOT, oncall_bot
-
 from adapters.cli import build_parser
+
+from conftest import ROOT, oncall_bot
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```(\w*)\n(.*?)```", README, re.S)

@@ -55,8 +55,10 @@ def test_cancel_files_nothing(cli):
 
 def test_two_users_interleaved_never_mix_fields(cli):
     script = [
-        ("ann", "we need a full-time ops manager next month"), ("bob", "get me a project manager for a 3 month project"),
-        ("ann", "Northwind"), ("bob", "in two weeks"), ("ann", "Ann Lee"), ("bob", "Contoso"), ("ann", "ann@northwind.io"),
+        ("ann", "we need a full-time ops manager next month"),
+        ("bob", "get me a project manager for a 3 month project"),
+        ("ann", "Northwind"), ("bob", "in two weeks"), ("ann", "Ann Lee"), ("bob", "Contoso"),
+        ("ann", "ann@northwind.io"),
         ("bob", "Bob Stone"), ("ann", "skip"), ("bob", "bob@contoso.com"), ("ann", "skip"), ("bob", "skip"),
         ("ann", "skip"), ("bob", "skip"), ("ann", "yes"), ("bob", "skip"), ("bob", "yes"),
     ]
