@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 
 ROLES = ("project_manager", "operations_manager", "both")
 ENGAGEMENTS = ("part_time", "full_time", "project_based")
@@ -153,6 +151,8 @@ def find_email(raw: str) -> str | None:
 
 def parse_email(raw: str) -> tuple[str | None, str | None]:
     """(normalized email, None) or (None, why it was refused)."""
+    from email_validator import EmailNotValidError, validate_email  # lazy: keeps cold start short
+
     candidate = find_email(raw)
     if candidate is None:
         return None, "no_email"
@@ -169,6 +169,8 @@ def email_kind(email: str | None) -> str | None:
 
 
 def parse_phone(raw: str, region: str | None = None) -> str | None:
+    import phonenumbers  # lazy: a large import only the phone question needs
+
     match = _PHONE.search(raw)
     if not match:
         return None

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import httpx
 import sqlite_utils
 
 log = logging.getLogger(__name__)
@@ -195,6 +194,8 @@ class WebhookSink:
             "Idempotency-Key": meta["lead_id"],
             "X-OnCall-Event": meta["kind"],
         }
+        import httpx  # imported on first delivery: it is the slowest import of a cold start
+
         try:
             response = httpx.post(self.url, content=body, headers=headers, timeout=self.timeout)
         except httpx.HTTPError as error:
