@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-
 ROLES = ("project_manager", "operations_manager", "both")
 ENGAGEMENTS = ("part_time", "full_time", "project_based")
 STARTS = ("asap", "this_month", "this_quarter", "later")
