@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 
 
-def configured_sinks() -> tuple[str, ...]:
-    sinks = []
+def configured_sinks() -> dict[str, tuple[str, ...]]:
+    """Leads go to the webhook and the Slack sales channel when configured; "talk to a human" requests
+    go to the sales channel."""
+    lead, handoff = [], []
     if os.environ.get("ONCALL_LEAD_WEBHOOK_URL"):
-        sinks.append("webhook")
+        lead.append("webhook")
     if os.environ.get("SLACK_BOT_TOKEN") and os.environ.get("ONCALL_SALES_CHANNEL"):
-        sinks.append("slack")
-    return tuple(sinks)
+        lead.append("slack")
+        handoff.append("slack")
+    return {"lead": tuple(lead), "handoff": tuple(handoff)}

@@ -15,7 +15,7 @@ from bot.leads import LeadStore
 from bot.matcher import ACCEPT, OUT_OF_SCOPE, ROLE_TOPICS, TOO_CLOSE, Matcher, content
 from bot.normalize import Normalizer
 from bot.outbox import Outbox
-from bot.privacy import forget_user, lead_payload
+from bot.privacy import forget_user, handoff_payload, lead_payload
 from bot.qualify import Rules
 from bot.request_flow import Outcome, RequestFlow
 from bot.store import ConversationState, Store
@@ -35,14 +35,16 @@ SLASH_COMMANDS = {"/start": "smalltalk.greet", "/help": "help", "/hire": "lead.s
 
 
 class Engine:
-    def __init__(self, db: sqlite_utils.Database, notify: tuple[str, ...] = (), rules: Rules | None = None):
-        """`notify`: the outbox sinks (e.g. "webhook", "slack") a filed lead is queued for."""
+    def __init__(self, db: sqlite_utils.Database, notify: dict[str, tuple[str, ...]] | None = None,
+                 rules: Rules | None = None):
+        """`notify`: for each event ("lead", "handoff"), the outbox sinks it is queued for, e.g.
+        {"lead": ("webhook", "slack"), "handoff": ("slack",)}."""
         knowledge.ensure_built(db)
         self.db = db
         self.store = Store(db)
         self.leads = LeadStore(db)
         self.outbox = Outbox(db)
-        self.notify = tuple(notify)
+        self.notify = notify or {}
         self.kb = knowledge.KnowledgeBase(db)
         self.intents = intent_data.load_intents()
         lexicon = intent_data.lexicon()
@@ -86,11 +88,18 @@ class Engine:
         return words
 
     # -- public API ------------------------------------------------------------------------------
-    def handle(self, message: Message) -> Reply:
+    def handle(self, message: Message, delivery_keys: tuple[str, ...] = ()) -> Reply | None:
         """One turn, durably: the new state, a filed lead and its queued notifications, the unanswered
-        question, or a privacy erasure are committed together, or not at all."""
+        question, or a privacy erasure are committed together, or not at all.
+
+        `delivery_keys` identify the inbound delivery (an event id, an update id): a delivery already
+        acted on returns None, and the keys are recorded in the same transaction as the turn."""
+        if delivery_keys and self.store.already_seen(delivery_keys):
+            return None
         key = message.conversation_key
         outcome = self._outcome(message, self.store.load(key))
+        if delivery_keys:
+            self.store.mark_seen(delivery_keys)
         if outcome.forget:
             forget_user(self.db, message.user)
         else:
@@ -98,8 +107,12 @@ class Engine:
         if outcome.lead:
             lead = outcome.lead | {"channel": message.channel, "user": message.user, "conversation": key}
             self.leads.insert(lead)
-            for sink in self.notify:
+            for sink in self.notify.get("lead", ()):
                 self.outbox.enqueue(lead["id"], sink, "lead", lead_payload(lead))
+        if outcome.reply.intent == "human":
+            handoff = handoff_payload(message, outcome.state)
+            for sink in self.notify.get("handoff", ()):
+                self.outbox.enqueue(handoff["id"], sink, "handoff", handoff)
         if outcome.reply.intent == "fallback" and message.text.strip():
             self.store.record_fallback(message.text, message.channel, message.user)
         self.store.commit()
@@ -137,7 +150,7 @@ class Engine:
             chosen = message.button.removeprefix(BUTTON_PREFIX)
             if message.button.startswith(BUTTON_PREFIX) and chosen in self.intents:
                 match = Match(chosen, 1.0, ("button",))
-                return self._answer(match, (match,), self.recognize(""), state)
+                return self.answer_intent(match, (match,), self.recognize(""), state)
             message = Message(message.user, message.button, None, message.channel, message.conversation)
         if not message.text.strip():
             return self._reply("fallback", 1.0, [self.answers.say("empty")]), state
@@ -151,9 +164,9 @@ class Engine:
         if (top.intent != "fallback" and runner_up and runner_up.confidence >= ACCEPT
                 and top.confidence - runner_up.confidence < TOO_CLOSE):
             return self._clarify(top, runner_up, ranking, state)
-        return self._answer(top, tuple(ranking[:5]), entities, state)
+        return self.answer_intent(top, tuple(ranking[:5]), entities, state)
 
-    def _answer(self, match: Match, ranking: tuple[Match, ...], entities: Entities,
+    def answer_intent(self, match: Match, ranking: tuple[Match, ...], entities: Entities,
                 state: ConversationState) -> tuple[Reply, ConversationState]:
         intent = self.intents[match.intent]
         recommendation = None

@@ -100,19 +100,19 @@ class Outbox:
             payload = redacted(json.loads(row["payload"]))
             self.db.conn.execute("update outbox set payload = ? where id = ?", [json.dumps(payload), row["id"]])
 
-    def _claim(self, now: float, limit: int) -> list[Delivery]:
+    def claim(self, now: float, limit: int = 50, sinks: tuple[str, ...] | None = None) -> list[Delivery]:
+        """Due deliveries (for `sinks`, or all), each leased to this worker so no other sends it."""
         claimed = []
+        where = f" and sink in ({', '.join('?' for _ in sinks)})" if sinks else ""
         with self.db.conn:
             due = self.db.conn.execute(
                 "select id, lead_id, sink, kind, payload, attempts from outbox where status = 'pending' "
-                "and next_attempt_at <= ? and (lease_until is null or lease_until < ?) order by id limit ?",
-                [now, now, limit],
-            ).fetchall()
+                f"and next_attempt_at <= ? and (lease_until is null or lease_until < ?){where} order by id limit ?",
+                [now, now, *(sinks or ()), limit]).fetchall()
             for row_id, lead_id, sink, kind, payload, attempts in due:
                 taken = self.db.conn.execute(
                     "update outbox set lease_until = ? where id = ? and (lease_until is null or lease_until < ?)",
-                    [now + LEASE_S, row_id, now],
-                ).rowcount
+                    [now + LEASE_S, row_id, now]).rowcount
                 if taken:
                     claimed.append(Delivery(row_id, lead_id, sink, kind, json.loads(payload), attempts))
         return claimed
@@ -121,34 +121,33 @@ class Outbox:
         """One pass of the worker: send what is due; returns counts of sent / retried / dead / skipped."""
         now = time.time() if now is None else now
         counts = {"sent": 0, "retried": 0, "dead": 0, "skipped": 0}
-        for delivery in self._claim(now, limit):
+        for delivery in self.claim(now, limit):
             sink = sinks.get(delivery.sink)
             if sink is None:
-                self._release(delivery.id)  # configured elsewhere (e.g. the Slack app): leave it to that worker
+                self.release(delivery)  # configured elsewhere (e.g. the Slack app): leave it to that worker
                 counts["skipped"] += 1
                 continue
             try:
-                sink(
-                    delivery.payload
-                    | {"_delivery": {"id": delivery.id, "kind": delivery.kind, "lead_id": delivery.lead_id}}
-                )
+                sink(delivery.payload | {"_delivery": {"id": delivery.id, "kind": delivery.kind,
+                                                       "lead_id": delivery.lead_id}})
             except Exception as error:  # noqa: BLE001 - any failure of a sink is retried later
-                counts[self._failed(delivery, error, now)] += 1
+                counts[self.failed(delivery, error, now)] += 1
             else:
-                with self.db.conn:
-                    self.db.conn.execute(
-                        "update outbox set status = 'sent', sent_at = ?, attempts = attempts + 1, "
-                        "lease_until = null, last_error = null where id = ?",
-                        [time.time(), delivery.id],
-                    )
+                self.succeeded(delivery)
                 counts["sent"] += 1
         return counts
 
-    def _release(self, row_id: int) -> None:
+    def succeeded(self, delivery: Delivery) -> None:
         with self.db.conn:
-            self.db.conn.execute("update outbox set lease_until = null where id = ?", [row_id])
+            self.db.conn.execute("update outbox set status = 'sent', sent_at = ?, attempts = attempts + 1, "
+                                 "lease_until = null, last_error = null where id = ?", [time.time(), delivery.id])
 
-    def _failed(self, delivery: Delivery, error: Exception, now: float) -> str:
+    def release(self, delivery: Delivery) -> None:
+        with self.db.conn:
+            self.db.conn.execute("update outbox set lease_until = null where id = ?", [delivery.id])
+
+    def failed(self, delivery: Delivery, error: Exception, now: float) -> str:
+        """Schedule a retry with exponential backoff (or the sink's Retry-After); "retried" or "dead"."""
         attempts = delivery.attempts + 1
         wait = getattr(error, "retry_after", None) or min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (attempts - 1))
         status = "dead" if attempts >= MAX_ATTEMPTS else "pending"
@@ -156,12 +155,9 @@ class Outbox:
         with self.db.conn:
             self.db.conn.execute(
                 "update outbox set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, "
-                "last_error = ? where id = ?",
-                [status, attempts, now + wait, message, delivery.id],
-            )
-        log.warning(
-            "delivery %s to %s failed (attempt %s): %s", delivery.id, delivery.sink, attempts, type(error).__name__
-        )
+                "last_error = ? where id = ?", [status, attempts, now + wait, message, delivery.id])
+        log.warning("delivery %s to %s failed (attempt %s): %s", delivery.id, delivery.sink, attempts,
+                    type(error).__name__)
         return "dead" if status == "dead" else "retried"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 
 import sqlite_utils
 
@@ -36,6 +37,13 @@ def redact_payload(payload: dict) -> dict:
 def lead_payload(lead: dict) -> dict:
     """What a sink receives about a lead: the export shape plus the sales context."""
     return flat(lead) | {"user": lead.get("user"), "transcript": lead.get("transcript", [])}
+
+
+def handoff_payload(message, state) -> dict:
+    """A "talk to a human" request: who, where, and what they said recently."""
+    return {"id": f"H-{uuid.uuid4().hex[:10].upper()}", "user": message.user, "channel": message.channel,
+            "conversation": message.conversation_key, "transcript": list(state.recent[-6:]),
+            "last_topic": state.last_topic, "recommendation": state.recommendation}
 
 
 def scrub(text: str) -> str:

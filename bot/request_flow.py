@@ -82,7 +82,7 @@ class RequestFlow:
 
     def _interrupt(self, match: Match, entities, state: ConversationState, form: dict) -> Outcome:
         """Answer a question asked mid-form, then ask the same pending field again."""
-        answer, answered_state = self.engine._answer(match, (match,), entities, state)
+        answer, answered_state = self.engine.answer_intent(match, (match,), entities, state)
         prompt = self.form.prompt(form, [self.form.text["back_to_form"]])
         reply = Reply(answer.intent, answer.confidence, answer.texts + prompt.texts, prompt.buttons,
                       answer.sources, expecting=prompt.expecting, recommendation=answer.recommendation)

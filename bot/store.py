@@ -50,6 +50,9 @@ def _create_schema(db: sqlite_utils.Database) -> None:
         {"id": int, "text": str, "channel": str, "user": str, "created_at": str},
         pk="id", if_not_exists=True,
     )
+    # Inbound deliveries already acted on (Slack event ids, Telegram update ids...): channels deliver
+    # at least once; a key recorded in the same transaction as the turn's effects makes it exactly once.
+    db["seen"].create({"key": str, "at": float}, pk="key", if_not_exists=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,15 @@ class Store:
             "insert into fallbacks (text, channel, user, created_at) values (?, ?, ?, ?)",
             [text[:MAX_STORED_TEXT], channel, user, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())],
         )
+
+    def already_seen(self, keys: tuple[str, ...]) -> bool:
+        marks = ", ".join("?" for _ in keys)
+        found = self.db.conn.execute(f"select 1 from seen where key in ({marks}) limit 1", list(keys)).fetchone()
+        return found is not None
+
+    def mark_seen(self, keys: tuple[str, ...]) -> None:
+        now = time.time()
+        self.db.conn.executemany("insert or ignore into seen (key, at) values (?, ?)", [(k, now) for k in keys])
 
     def forget(self, user: str) -> None:
         """Delete everything said by `user` on any channel (inside the caller's transaction)."""

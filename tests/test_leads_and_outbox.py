@@ -32,7 +32,7 @@ def file_request(engine: Engine, user: str = "jane", lines: list[str] = REQUEST)
 
 @pytest.fixture
 def webhook_engine(fresh_db):
-    return Engine(fresh_db, notify=("webhook",))
+    return Engine(fresh_db, notify={"lead": ("webhook",)})
 
 
 def test_filing_queues_the_notification_in_the_same_transaction(webhook_engine):
