@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -148,7 +149,24 @@ def build_parser() -> argparse.ArgumentParser:
     fallbacks.add_argument("--limit", type=int, default=50)
     fallbacks.set_defaults(func=cmd_fallbacks)
     add_commands(add)
+
+    # Channel commands import Slack/Telegram libraries only when run: the chat stays quick to start.
+    add("slack", help="run the Slack app in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)").set_defaults(
+        func=_lazy("adapters.cli_channels", "cmd_slack"))
+    add("telegram", help="run the Telegram bot with long polling (TELEGRAM_BOT_TOKEN)").set_defaults(
+        func=_lazy("adapters.cli_channels", "cmd_telegram"))
+    serve = add("serve", help="HTTP server: /slack/events, /telegram/webhook, /healthz")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    serve.set_defaults(func=_lazy("adapters.cli_channels", "cmd_serve"))
     return parser
+
+
+def _lazy(module: str, name: str):
+    def run(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module), name)(args)
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> int:
