@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from adapters.cli_leads import add_commands
 from bot.privacy import RedactingFilter
@@ -95,15 +96,18 @@ def cmd_fallbacks(args: argparse.Namespace) -> int:
     return 0
 
 
-def setup_logging() -> None:
-    """Warnings and up on stderr; emails and phone numbers are redacted; never an HTTP client's URLs
-    (a Telegram token travels in the URL)."""
-    handler = logging.StreamHandler()
+def setup_logging(stream: TextIO | None = None) -> logging.Handler:
+    """Warnings and up on stderr (ONCALL_LOG_LEVEL to change); emails, phone numbers and bot tokens are
+    redacted from every record; HTTP clients never log request URLs (a Telegram token is in the URL)."""
+    handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=os.environ.get("ONCALL_LOG_LEVEL", "WARNING").upper(), handlers=[handler])
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(os.environ.get("ONCALL_LOG_LEVEL", "WARNING").upper())
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    return handler
 
 
 def build_parser() -> argparse.ArgumentParser:

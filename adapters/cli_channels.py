@@ -87,3 +87,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app.on_cleanup.append(stop_background)
     web.run_app(app, host=args.host, port=args.port or int(os.environ.get("PORT", "8000")), print=None)
     return 0
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    from adapters.telegram.config import TelegramConfig
+    from adapters.telegram.runner import Poller
+
+    config = TelegramConfig.from_env("polling")
+    db = open_db(args.db)
+    engine = Engine(db, notify=configured_sinks())
+
+    async def main() -> None:
+        stop = threading.Event()
+        start_webhook_worker(args.db, stop)
+        try:
+            await Poller(engine, config).run_forever()
+        finally:
+            stop.set()
+
+    asyncio.run(main())
+    return 0

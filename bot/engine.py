@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import sqlite_utils
 
@@ -134,9 +135,11 @@ class Engine:
             return Outcome(self._reply("forget", 1.0, [self.form.text["forgotten"]]), ConversationState(),
                            forget=True)
         if command in SLASH_COMMANDS:
-            message = Message(message.user, "", BUTTON_PREFIX + SLASH_COMMANDS[command], message.channel,
-                              message.conversation)
+            message = replace(message, text="", button=BUTTON_PREFIX + SLASH_COMMANDS[command])
         state = state.evolve(recent=(*state.recent, message.text[:300])[-8:]) if message.text.strip() else state
+        if message.campaign:
+            state = state.evolve(extra={**state.extra, "campaign": message.campaign,
+                                        "source": f"{message.channel} deep link"})
         flow = self.flow.turn(message, state)
         if flow is not None:
             return flow
@@ -151,7 +154,7 @@ class Engine:
             if message.button.startswith(BUTTON_PREFIX) and chosen in self.intents:
                 match = Match(chosen, 1.0, ("button",))
                 return self.answer_intent(match, (match,), self.recognize(""), state)
-            message = Message(message.user, message.button, None, message.channel, message.conversation)
+            message = replace(message, text=message.button, button=None)
         if not message.text.strip():
             return self._reply("fallback", 1.0, [self.answers.say("empty")]), state
         entities, ranking = self.understand(message.text, state)

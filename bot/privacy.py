@@ -14,6 +14,7 @@ from bot.store import Store
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+_BOT_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens travel inside request URLs
 _PERSONAL = ("name", "email", "phone", "details", "start_said", "transcript")
 
 
@@ -47,7 +48,7 @@ def handoff_payload(message, state) -> dict:
 
 
 def scrub(text: str) -> str:
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", _BOT_TOKEN.sub("[token]", text)))
 
 
 class RedactingFilter(logging.Filter):

@@ -53,6 +53,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     # Inbound deliveries already acted on (Slack event ids, Telegram update ids...): channels deliver
     # at least once; a key recorded in the same transaction as the turn's effects makes it exactly once.
     db["seen"].create({"key": str, "at": float}, pk="key", if_not_exists=True)
+    # Short keys for values a channel cannot carry whole (Telegram's 64-byte callback data).
+    db["short_keys"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,14 @@ class Store:
     def mark_seen(self, keys: tuple[str, ...]) -> None:
         now = time.time()
         self.db.conn.executemany("insert or ignore into seen (key, at) values (?, ?)", [(k, now) for k in keys])
+
+    def remember_value(self, key: str, value: str) -> None:
+        with self.db.conn:
+            self.db.conn.execute("insert or ignore into short_keys (key, value) values (?, ?)", [key, value])
+
+    def recall_value(self, key: str) -> str | None:
+        row = self.db.conn.execute("select value from short_keys where key = ?", [key]).fetchone()
+        return row[0] if row else None
 
     def forget(self, user: str) -> None:
         """Delete everything said by `user` on any channel (inside the caller's transaction)."""

@@ -17,6 +17,7 @@ class Message:
     button: str | None = None
     channel: str = "console"
     conversation: str | None = None  # defaults to channel + user
+    campaign: str | None = None  # a deep link's payload: recorded on the conversation and its leads
 
     @property
     def conversation_key(self) -> str:
