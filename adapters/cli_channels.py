@@ -60,12 +60,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if os.environ.get("SLACK_BOT_TOKEN"):
         slack_app, slack_worker = slack_parts(db, engine, SlackConfig.from_env("http"))
     telegram = None
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+    if os.environ.get("TELEGRAM_BOT_TOKEN") and os.environ.get("TELEGRAM_WEBHOOK_URL"):
         from adapters.telegram.runner import webhook_service
 
         telegram = webhook_service(engine)
     if slack_app is None and telegram is None:
-        raise SystemExit("error: neither SLACK_BOT_TOKEN nor TELEGRAM_BOT_TOKEN is set: nothing to serve")
+        raise SystemExit("error: nothing to serve: set SLACK_BOT_TOKEN (Slack over HTTP) and/or "
+                         "TELEGRAM_BOT_TOKEN with TELEGRAM_WEBHOOK_URL (Telegram webhook)")
     app = build_web_app(db, slack_app, telegram.handle if telegram else None)
     stop = threading.Event()
 

@@ -41,3 +41,36 @@ def test_readme_examples_run(tmp_path):
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"{line}: {result.stderr}"
         assert result.stdout.strip(), f"{line} printed nothing"
+
+
+def test_procfile_runs_the_web_server_and_a_polling_worker():
+    procfile = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
+    assert procfile == {"web": "oncall-bot serve", "worker": "oncall-bot telegram"}
+
+
+def test_slack_manifest_subscribes_to_what_the_app_handles():
+    import yaml
+
+    manifest = yaml.safe_load((ROOT / "adapters" / "slack" / "manifest.yml").read_text())
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.im", "app_home_opened"}
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"chat:write", "commands", "im:history", "app_mentions:read"} <= scopes
+    assert manifest["features"]["slash_commands"][0]["command"] == "/oncall"
+    assert manifest["settings"]["interactivity"]["is_enabled"] and manifest["settings"]["socket_mode_enabled"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"]
+
+
+def test_channel_commands_name_the_missing_variable(tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_"))}
+    for args, variable in ((["slack"], "SLACK_BOT_TOKEN"), (["telegram"], "TELEGRAM_BOT_TOKEN"),
+                           (["serve"], "SLACK_BOT_TOKEN")):
+        result = subprocess.run([*oncall_bot(), "--db", str(tmp_path / "x.db"), *args], capture_output=True,
+                                text=True, env=env, timeout=60)
+        assert result.returncode != 0 and variable in result.stderr, (args, result.stderr)
+    env["SLACK_BOT_TOKEN"] = "xoxb-1"
+    result = subprocess.run([*oncall_bot(), "--db", str(tmp_path / "x.db"), "slack"], capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert result.returncode != 0 and "SLACK_APP_TOKEN" in result.stderr
