@@ -173,7 +173,7 @@ class Engine:
                 state: ConversationState) -> tuple[Reply, ConversationState]:
         intent = self.intents[match.intent]
         recommendation = None
-        buttons = [Button(b.label, b.value) for b in intent.buttons]
+        buttons = intent.buttons
         if intent.id == "advise":
             advice = recommend(entities, state.recommendation)
             recommendation = advice.recommendation or None
@@ -240,7 +240,7 @@ class Engine:
 
     def _reply(self, intent: str, confidence: float, texts: list[str]) -> Reply:
         known = self.intents.get(intent)
-        buttons = tuple(Button(b.label, b.value) for b in known.buttons) if known else ()
+        buttons = known.buttons if known else ()
         return Reply(intent, confidence, tuple(texts), buttons)
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.types import Button
+
 INTENTS_DIR = Path(__file__).parent
 _DATA_FILES = {"lexicon.yaml", "topics.yaml", "signals.yaml", "messages.yaml", "qualification.yaml"}
 REQUIRED_IDS = [
@@ -44,19 +46,13 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
-class IntentButton:
-    label: str
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
 class Intent:
     id: str
     topic: str
     role: str | None
     examples: tuple[str, ...]
     sections: tuple[str, ...]
-    buttons: tuple[IntentButton, ...]
+    buttons: tuple[Button, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +101,7 @@ def _parse_intent(raw: dict, path: Path) -> Intent:
             role=raw.get("role"),
             examples=tuple(str(e) for e in raw.get("examples") or ()),
             sections=tuple(answer.get("sections") or ()),
-            buttons=tuple(IntentButton(b["label"], b["value"]) for b in raw.get("buttons") or ()),
+            buttons=tuple(Button(b["label"], b["value"]) for b in raw.get("buttons") or ()),
         )
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"{path.name}: malformed intent {raw!r}: {error}") from error

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fakes.local_server import LocalServer
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,11 +16,14 @@ class Received:
     status: int
 
 
-class WebhookReceiver:
+class WebhookReceiver(LocalServer):
     def __init__(self, fail_first: int = 0, fail_status: int = 503):
+        super().__init__()
         self.fail_first, self.fail_status = fail_first, fail_status
         self.requests: list[Received] = []
         self._lock = threading.Lock()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,22 +39,12 @@ class WebhookReceiver:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
-                                        daemon=True)
+        return Handler
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/hooks/leads"
+        return f"http://127.0.0.1:{self.port}/hooks/leads"
 
     @property
     def accepted(self) -> list[Received]:
         return [r for r in self.requests if r.status == 200]
-
-    def __enter__(self) -> WebhookReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()

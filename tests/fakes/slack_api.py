@@ -27,9 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from fakes.local_server import LocalServer
 
 __all__ = ["Call", "FakeSlackAPI", "MethodHandler"]
 
@@ -95,17 +97,12 @@ class _Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSlackAPI
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    fake: FakeSlackAPI
     protocol_version = "HTTP/1.0"  # one request per connection: nothing lingers after stop()
 
     def do_POST(self) -> None:
-        self.server.fake._handle(self)
+        self.fake._handle(self)
 
     do_GET = do_POST
 
@@ -113,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class FakeSlackAPI:
+class FakeSlackAPI(LocalServer):
     """Fake Slack Web API server on 127.0.0.1 with an ephemeral port (see module docstring)."""
 
     def __init__(
@@ -139,8 +136,7 @@ class FakeSlackAPI:
         self._ts_counter = 0
         self._dm_ids: dict[str, str] = {}
         self._view_counter = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -153,43 +149,8 @@ class FakeSlackAPI:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def start(self) -> FakeSlackAPI:
-        if self._server is not None:
-            return self
-        server = _Server(("127.0.0.1", 0), _Handler)  # bound and listening once constructed
-        server.fake = self
-        thread = threading.Thread(
-            # a short select() timeout keeps shutdown() fast (the stdlib default polls every 0.5s)
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name=f"FakeSlackAPI:{server.server_address[1]}",
-            daemon=True,
-        )
-        thread.start()
-        self._server, self._thread = server, thread
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
-            thread.join()
-
-    def __enter__(self) -> FakeSlackAPI:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeSlackAPI is not running; call start() or use it as a context manager")
-        return self._server.server_address[1]
+    def _handler_class(self) -> type[_Handler]:
+        return type("BoundHandler", (_Handler,), {"fake": self})
 
     @property
     def base_url(self) -> str:

@@ -36,9 +36,11 @@ import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from fakes.local_server import LocalServer
 
 __all__ = ["Call", "FakeTelegramAPI"]
 
@@ -166,7 +168,7 @@ def _inline_markup(markup: Any) -> dict[str, Any] | None:
     return None
 
 
-class FakeTelegramAPI:
+class FakeTelegramAPI(LocalServer):
     """Fake Telegram Bot API server; see the module docstring."""
 
     def __init__(
@@ -186,8 +188,7 @@ class FakeTelegramAPI:
         self._cond = threading.Condition()
         self._state = _State()
         self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self._actions: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
             "deleteWebhook": self._delete_webhook,
@@ -210,43 +211,16 @@ class FakeTelegramAPI:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> FakeTelegramAPI:
-        if self._server is not None:
-            raise RuntimeError("FakeTelegramAPI is already running")
         self._stopping.clear()
-        server = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler())
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-telegram-api", daemon=True
-        )
-        self._thread.start()
-        return self
+        return super().start()
 
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None:
-            return
+    def _handler_class(self):
+        return self._make_handler()
+
+    def _before_stop(self) -> None:
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()  # release long-pollers
-        server.shutdown()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> FakeTelegramAPI:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeTelegramAPI is not running; call start() first")
-        return int(self._server.server_address[1])
 
     @property
     def base_url(self) -> str:
