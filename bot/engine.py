@@ -95,6 +95,13 @@ class Engine:
 
         `delivery_keys` identify the inbound delivery (an event id, an update id): a delivery already
         acted on returns None, and the keys are recorded in the same transaction as the turn."""
+        try:
+            return self._handle(message, delivery_keys)
+        except BaseException:
+            self.db.conn.rollback()  # a failed turn leaves nothing half-written for the next one
+            raise
+
+    def _handle(self, message: Message, delivery_keys: tuple[str, ...]) -> Reply | None:
         if delivery_keys and self.store.already_seen(delivery_keys):
             return None
         key = message.conversation_key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.engine import Engine
 from bot.store import default_db_path, open_db
 from bot.types import Message
@@ -33,3 +35,19 @@ def test_corrupt_state_row_starts_the_conversation_afresh(fresh_db):
     engine = Engine(fresh_db)
     fresh_db.conn.execute("insert into conversations values ('test:u', 'u', 'test', 'not json', 0)")
     assert engine.handle(Message(user="u", text="hi", channel="test")).intent == "smalltalk.greet"
+
+
+def test_a_turn_that_fails_half_way_leaves_nothing_behind(engine, monkeypatch):
+    def broken_insert(lead):
+        raise RuntimeError("disk full")
+
+    for text in ("hire a full time pm asap", "Globex", "Hank", "hank@globex.com", "skip", "skip", "skip"):
+        engine.handle(Message(user="u", text=text))
+    monkeypatch.setattr(engine.leads, "insert", broken_insert)
+    with pytest.raises(RuntimeError, match="disk full"):
+        engine.handle(Message(user="u", text="yes"), delivery_keys=("test:1",))
+    monkeypatch.undo()
+    assert engine.store.load("console:u").form["expecting"] == "confirm"  # the state did not move on
+    assert not engine.store.already_seen(("test:1",))
+    reply = engine.handle(Message(user="u", text="yes"), delivery_keys=("test:1",))
+    assert reply.lead and len(engine.leads.all()) == 1
