@@ -18,7 +18,8 @@ class Advice:
 
 
 # "launching in May while our fulfilment is bottlenecked": two problems side by side call for both.
-_SIDE_BY_SIDE = re.compile(r"\b(at the same time|while|meanwhile|and also|also|plus|on top of|as well)\b")
+_SIDE_BY_SIDE = re.compile(r"\b(at the same time|while|meanwhile|and also|also|plus|on top of|as well|"
+                           r"(two|2|both|several) (problems|issues|things|challenges)|and (our|the|my|we|us))\b")
 
 
 def recommend(entities: Entities, earlier: str | None = None) -> Advice:

@@ -55,7 +55,7 @@ class Engine:
         phrases = {group: {key: [self.normalize(p).text for p in values] for key, values in lexicon[group].items()}
                    for group in ("roles", "weak_roles", "out_of_scope")}
         self.recognize = EntityRecognizer(phrases["roles"], phrases["weak_roles"], phrases["out_of_scope"],
-                                          intent_data.signals())
+                                          intent_data.signals(), lexicon.get("out_of_scope_patterns"))
         self.matcher = Matcher(self.intents, intent_data.cues())
         self.matcher.index_examples(lambda text: self.recognize(self.normalize(text).text).masked)
         self.answers = Answers(self.kb, intent_data.messages())
@@ -64,8 +64,10 @@ class Engine:
 
     @staticmethod
     def _domain_words(lexicon: dict) -> set[str]:
-        """The words typos are corrected towards."""
+        """The words typos are corrected towards: the lexicon's and every word the topic cues look for."""
         words = set(lexicon["domain_words"].split())
+        for cue in intent_data.cues():
+            words.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", cue.pattern.pattern)))
         for mapping in (lexicon["abbreviations"], lexicon["phrases"]):
             for value in mapping.values():
                 words.update(str(value).split())

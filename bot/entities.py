@@ -33,18 +33,39 @@ class Entities:
     other_one: bool
 
 
+# "our day-to-day is in decent shape, vendors under control, but the launch slips": a hiring signal
+# inside a clause that says the thing works is not a need.
+_SETTLED = re.compile(r"\b(fine|under control|in (good|decent|great|ok|okay) shape|"
+                      r"(is|are) (stable|ok|okay|good|great)|works? well|working well|runs? well|"
+                      r"not (a |an )?(problem|issue)|no (problems|issues)|"
+                      r"sorted|documented|tracked|handled)\b")
+_CLAUSE_BREAK = re.compile(r"\b(but|however|though|although|yet|except|whereas|while|and also)\b")
+
+
+def _settled(text: str, found: re.Match[str]) -> bool:
+    before = text[max(0, found.start() - 60):found.start()]
+    after = text[found.end():found.end() + 80]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    clause = (before[breaks[-1].end():] if breaks else before) + found.group(0)
+    following = _CLAUSE_BREAK.search(after)
+    clause += after[:following.start()] if following else after
+    return bool(_SETTLED.search(clause))
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
 class EntityRecognizer:
     def __init__(self, roles: dict[str, list[str]], weak_roles: dict[str, list[str]],
-                 out_of_scope: dict[str, list[str]], signals: tuple[Signal, ...]):
+                 out_of_scope: dict[str, list[str]], signals: tuple[Signal, ...],
+                 out_of_scope_patterns: dict[str, list[str]] | None = None):
         role_of = {phrase: role for role, phrases in weak_roles.items() for phrase in phrases}
         role_of |= {phrase: role for role, phrases in roles.items() for phrase in phrases}
         self._strong = {phrase for phrases in roles.values() for phrase in phrases}
         self._roles = PhraseMatcher(role_of)
         self._oos = PhraseMatcher({phrase: kind for kind, phrases in out_of_scope.items() for phrase in phrases})
+        self._oos_patterns = [(kind, re.compile(p)) for kind, ps in (out_of_scope_patterns or {}).items() for p in ps]
         self._signals = signals
         self._signal_owner = [signal for signal in signals for _ in signal.patterns]
         self._signal_set = PatternSet([p for signal in signals for p in signal.patterns])
@@ -52,6 +73,10 @@ class EntityRecognizer:
     def __call__(self, text: str) -> Entities:
         found: list[OutOfScope] = []
         spans = self._oos.find(text)
+        for kind, pattern in self._oos_patterns:
+            spans += [(m.start(), m.end(), m.group(0), kind) for m in pattern.finditer(text)]
+        spans.sort()
+        spans = [span for i, span in enumerate(spans) if not any(o[0] <= span[0] < o[1] for o in spans[:i])]
         for start, _, phrase, kind in spans:
             if kind == "titles" and _SPEAKER.search(text, 0, start):
                 continue  # "i am the coo of ...", "our cto says ...": who is talking, not the subject
@@ -67,7 +92,8 @@ class EntityRecognizer:
             if phrase in self._strong and role not in strong:
                 strong.append(role)
         masked = self._roles.replace(scrubbed, role_spans, lambda phrase, role: ROLE_TOKEN)
-        hits = {self._signal_owner[index].id for index, _ in self._signal_set.matches(scrubbed)}
+        hits = {self._signal_owner[index].id for index, found in self._signal_set.matches(scrubbed)
+                if not _settled(scrubbed, found)}
         matched = tuple(s for s in self._signals if s.id in hits)
         return Entities(
             text=text,

@@ -91,8 +91,10 @@ _STOPWORDS = frozenset(
         "than",
     ]
 )
-_FIRST_PERSON = re.compile(r"\b(we|our|us|i|my|me|were|ours|im|weve|ive|mine)\b")
-_CHOICE = re.compile(r"\b(role or (a |an )?role|which (one|role)|who (do|should) (i|we))\b")
+# A situation the company lives in ("our warehouse", "we keep slipping"), not the speaker's curiosity.
+_FIRST_PERSON = re.compile(r"\b(we|our|us|ours|were|weve|my (company|team|startup|business|firm|org\w*))\b")
+_CHOICE = re.compile(
+    r"\b(role or (a |an )?role|which (one|role)|who (do|should) (i|we)|(right|best) (hire|person|fit))\b")
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|same question for|now|ok and|okay and|also|then)\b")
 
 
@@ -136,8 +138,10 @@ class Matcher:
             previous = scores.get(cue.topic, 0.0)
             scores[cue.topic] = min(1.0, max(previous, cue.weight) + (0.05 if previous else 0.0))
             evidence.setdefault(cue.topic, []).append(f"cue '{found.group(0).strip()}'")
-        if "differences" in scores and len(entities.roles) == 1:
-            scores["differences"] *= 0.7  # "pm vs doing it ourselves" compares, but not the two roles
+        about_oncall = "oncall" in masked.split() and len(entities.roles) < 2
+        if "differences" in scores and (len(entities.roles) == 1 or about_oncall):
+            # "pm vs doing it ourselves", "oncall vs a recruiter" compare, but not the two roles
+            scores["differences"] *= 0.7
         if entities.signals:
             # A situation the user lives in ("our warehouse is chaos") asks for advice.
             weight = 0.45 + 0.12 * len(entities.signals) + (0.1 if _FIRST_PERSON.search(masked) else 0.0)
@@ -257,12 +261,15 @@ class Matcher:
         kinds = {o.kind for o in entities.out_of_scope}
         in_scope_role = bool(entities.strong_roles) and ROLE_TOKEN in entities.masked
         best = max((m.confidence for m in matches), default=0.0)
-        about_oncall = "oncall" in entities.masked.split() and matches and matches[0].intent.startswith("oncall.")
+        top = matches[0].intent if matches else ""
+        # "oncall vs a recruiter", "why use you instead of a recruiter": the title is the alternative.
+        about_oncall = top == "oncall.benefits" or ("oncall" in entities.masked.split() and top.startswith("oncall."))
         out = "job_seeking" in kinds or (
             "titles" in kinds and not (in_scope_role and entities.signals) and not about_oncall
         )
         # "migrating off windows, do we need a PM?" is still a hiring question; "what is devops" is not.
-        out = out or ("senses" in kinds and not in_scope_role and not entities.signals)
+        # "jira or asana for project management?" is about tools even though it names the role.
+        out = out or ("senses" in kinds and not entities.signals and not (in_scope_role and best >= 0.8))
         if not out:
             return matches
         phrases = ", ".join(o.phrase for o in entities.out_of_scope)

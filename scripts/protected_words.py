@@ -20,6 +20,7 @@ OUTPUT = Path(__file__).resolve().parent.parent / "intents" / "protected_words.t
 
 
 def main() -> None:
+    OUTPUT.write_text("", encoding="utf-8")  # judge every word afresh, not against the previous list
     engine = Engine(open_db(":memory:"))
     normalizer = engine.normalize
     protected = []
