@@ -30,7 +30,7 @@ def recommend(entities: Entities, earlier: str | None = None) -> Advice:
     if entities.mentions_both and (pm or ops):
         return Advice(BOTH, entities.signals)
     if pm and ops:
-        if len(pm) == len(ops) or _SIDE_BY_SIDE.search(entities.masked):
+        if len(pm) == len(ops) or (_SIDE_BY_SIDE.search(entities.masked) and abs(len(pm) - len(ops)) <= 1):
             return Advice(BOTH, entities.signals)
         # Otherwise the side with more signals is the situation; the other is incidental wording.
         return Advice(PM, tuple(pm)) if len(pm) > len(ops) else Advice(OPS, tuple(ops))

@@ -38,13 +38,18 @@ class Entities:
 _SETTLED = re.compile(r"\b(fine|under control|in (good|decent|great|ok|okay) shape|"
                       r"(is|are) (stable|ok|okay|good|great)|works? well|working well|runs? well|"
                       r"not (a |an )?(problem|issue)|no (problems|issues)|"
-                      r"sorted|documented|tracked|handled)\b")
+                      r"sorted|documented|tracked|handled|"
+                      r"(locations|operations|things|it|business|everything|day to day|daytoday) "
+                      r"(run|runs|are running|is running) smoothly)\b")
+_NEGATED = re.compile(r"\b(no|not|never|without|nothing|none)( a| an| the| any)?\s*$")
 _CLAUSE_BREAK = re.compile(r"\b(but|however|though|although|yet|except|whereas|while|and also)\b")
 
 
 def _settled(text: str, found: re.Match[str]) -> bool:
-    before = text[max(0, found.start() - 60):found.start()]
-    after = text[found.end():found.end() + 80]
+    before = text[max(0, found.start() - 40):found.start()]
+    after = text[found.end():found.end() + 40]
+    if _NEGATED.search(before):
+        return True  # "no launch on the horizon", "not a one-off"
     breaks = list(_CLAUSE_BREAK.finditer(before))
     clause = (before[breaks[-1].end():] if breaks else before) + found.group(0)
     following = _CLAUSE_BREAK.search(after)

@@ -94,7 +94,13 @@ _STOPWORDS = frozenset(
 # A situation the company lives in ("our warehouse", "we keep slipping"), not the speaker's curiosity.
 _FIRST_PERSON = re.compile(r"\b(we|our|us|ours|were|weve|my (company|team|startup|business|firm|org\w*))\b")
 _CHOICE = re.compile(
-    r"\b(role or (a |an )?role|which (one|role)|who (do|should) (i|we)|(right|best) (hire|person|fit))\b")
+    r"\b(role or (a |an )?role|which (one|role)|who (do|should) (i|we)|(right|best) (hire|person|fit)|or both)\b")
+# The object of hiring or judging someone: "hire a sous chef", "makes a great grant writer".
+_OTHER_OBJECT = re.compile(r"\b(hire|hiring|recruit\w*|bring on|onboard|employ|makes?|become) "
+                           r"(a|an|another|our|my|some|more|the) ((?:\w+ ){0,2}?\w+)\b"
+                           r"(?=\s*(do|does|need|have|be|for|in|at|to|$|\?))")
+_GENERIC_OBJECT = frozenset("role one ones someone somebody person people help staff hire manager managers leader lead "
+                            "candidate candidates".split())  # the head noun of a question about our roles
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|same question for|now|ok and|okay and|also|then)\b")
 
 
@@ -233,6 +239,10 @@ class Matcher:
             return [Match("compare.differences", item.score * 0.9, (*item.evidence, "names both roles"))]
         if roles:
             return [Match(self.by_topic_role[(item.topic, roles[0])], item.score, item.evidence)]
+        other = _OTHER_OBJECT.search(entities.masked)
+        if other and not state.last_role and other.group(3).split()[-1] not in _GENERIC_OBJECT:
+            # "when should a restaurant hire a sous chef": a role topic about some other job
+            return [Match("fallback", item.score, (*item.evidence, f"about '{other.group(3)}', not our roles"))]
         if state.last_topic == OUT_OF_SCOPE:
             # "and what skills do they need?" right after asking about a scrum master
             return [Match("fallback", item.score, (*item.evidence, "follows an out-of-scope question"))]

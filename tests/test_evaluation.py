@@ -25,8 +25,12 @@ def test_labelled_set_is_big_varied_and_covers_every_intent():
     assert sum(1 for c in cases if c.recommendation) >= 40
 
 
-@pytest.mark.parametrize(("path", "accuracy", "rejection", "recommendation"),
-                         [(LABELLED, 0.97, 0.97, 0.90), (HOLDOUT, 0.97, 0.95, 0.80)])
+# Every set here was written by someone who never saw the intents; the later ones were first scored
+# blind (see README: Accuracy) and then used, like the others, to find what the engine misunderstood.
+@pytest.mark.parametrize(("path", "accuracy", "rejection", "recommendation"), [
+    (LABELLED, 0.97, 0.98, 0.93), (HOLDOUT, 0.98, 0.98, 0.95), (ROOT / "eval" / "blind.yaml", 0.98, 0.98, 0.95),
+    (ROOT / "eval" / "blind2.yaml", 0.98, 0.98, 0.95),
+])
 def test_accuracy_stays_above_the_level_reached(shared_engine, path, accuracy, rejection, recommendation):
     report = evaluate(shared_engine, load_cases(path))
     summary = format_report(report, show_errors=True)
