@@ -18,7 +18,8 @@ class Advice:
 
 
 # "launching in May while our fulfilment is bottlenecked": two problems side by side call for both.
-_SIDE_BY_SIDE = re.compile(r"\b(at the same time|while|meanwhile|and also|also|plus|on top of|as well|"
+_SIDE_BY_SIDE = re.compile(r"\b(at the same time|while|meanwhile|and also|also|plus|on top of|as well|simultaneously|"
+                           r"separately|on the other hand|as well as|"
                            r"(two|2|both|several) (problems|issues|things|challenges)|and (our|the|my|we|us))\b")
 
 

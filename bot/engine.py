@@ -26,6 +26,7 @@ from knowledge import kb as knowledge
 BUTTON_PREFIX = "intent:"
 KB_STRONG = 0.6  # share of the message's content words a passage must contain to answer on its own
 _KB_MIN_WORDS = 3
+_QUESTION_WORDS = frozenset("role what how why when who which where whats hows".split())
 _TEMPLATE_REPLIES = {
     "smalltalk.greet": "greet", "smalltalk.thanks": "thanks", "smalltalk.bye": "bye", "help": "help",
     "cancel": "cancel", "lead.start": "lead_start", "human": "human",
@@ -226,7 +227,8 @@ class Engine:
 
     def _from_knowledge(self, entities: Entities) -> Reply | None:
         """Answer from a strong passage when no intent matched; weak hits fall back."""
-        words = [w for w in self.normalize.spelled_out(content(entities.masked).split()) if w != "role" and len(w) > 2]
+        words = [w for w in self.normalize.spelled_out(content(entities.masked).split())
+                 if w not in _QUESTION_WORDS and len(w) > 2]
         if len(words) < _KB_MIN_WORDS:
             return None
         for hit in self.kb.search(words, limit=3):

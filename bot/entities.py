@@ -38,7 +38,7 @@ class Entities:
 _SETTLED = re.compile(r"\b(fine|under control|in (good|decent|great|ok|okay) shape|"
                       r"(is|are) (stable|ok|okay|good|great)|works? well|working well|runs? well|"
                       r"not (a |an )?(problem|issue)|no (problems|issues)|"
-                      r"sorted|documented|tracked|handled|"
+                      r"documented|tracked|handled|"
                       r"(locations|operations|things|it|business|everything|day to day|daytoday) "
                       r"(run|runs|are running|is running) smoothly)\b")
 _NEGATED = re.compile(r"\b(no|not|never|without|nothing|none)( a| an| the| any)?\s*$")

@@ -96,11 +96,12 @@ _FIRST_PERSON = re.compile(r"\b(we|our|us|ours|were|weve|my (company|team|startu
 _CHOICE = re.compile(
     r"\b(role or (a |an )?role|which (one|role)|who (do|should) (i|we)|(right|best) (hire|person|fit)|or both)\b")
 # The object of hiring or judging someone: "hire a sous chef", "makes a great grant writer".
-_OTHER_OBJECT = re.compile(r"\b(hire|hiring|recruit\w*|bring on|onboard|employ|makes?|become) "
-                           r"(a|an|another|our|my|some|more|the) ((?:\w+ ){0,2}?\w+)\b"
-                           r"(?=\s*(do|does|need|have|be|for|in|at|to|$|\?))")
+_OTHER_OBJECT = re.compile(r"\b(hire|hiring|recruit\w*|bring on|onboard|employ|makes?|become|does|do|should) "
+                           r"(a|an|another|our|my|some|more|the|your) ((?:\w+ ){0,2}?\w+)\b"
+                           r"(?=\s*(do|does|need|needs|have|be|for|in|at|to|earn|$|\?))")
 _GENERIC_OBJECT = frozenset("role one ones someone somebody person people help staff hire manager managers leader lead "
                             "candidate candidates".split())  # the head noun of a question about our roles
+_ANAPHORA = re.compile(r"\b(that|this|it|they|them|the other)\b")
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|same question for|now|ok and|okay and|also|then)\b")
 
 
@@ -145,16 +146,20 @@ class Matcher:
             scores[cue.topic] = min(1.0, max(previous, cue.weight) + (0.05 if previous else 0.0))
             evidence.setdefault(cue.topic, []).append(f"cue '{found.group(0).strip()}'")
         about_oncall = "oncall" in masked.split() and len(entities.roles) < 2
-        if "differences" in scores and (len(entities.roles) == 1 or about_oncall):
+        one_named = len(entities.roles) == 1 and not _ANAPHORA.search(masked)  # "how's that different from X"
+        if "differences" in scores and (one_named or about_oncall):
             # "pm vs doing it ourselves", "oncall vs a recruiter" compare, but not the two roles
             scores["differences"] *= 0.7
         if entities.signals:
             # A situation the user lives in ("our warehouse is chaos") asks for advice.
-            weight = 0.45 + 0.12 * len(entities.signals) + (0.1 if _FIRST_PERSON.search(masked) else 0.0)
-            if _CHOICE.search(masked):
+            ours, choosing = bool(_FIRST_PERSON.search(masked)), bool(_CHOICE.search(masked))
+            weight = 0.45 + 0.12 * len(entities.signals) + (0.1 if ours else 0.0)
+            if choosing:
                 weight += 0.3  # a situation plus "pm or ops?" is a request for a recommendation
-            if min(weight, 0.9) > scores.get("advise", 0.0):
-                scores["advise"] = min(weight, 0.9)
+            # Without "we/our" or a choice to make, a situation is more likely a general question.
+            weight = min(weight, 0.9 if ours or choosing else 0.7)
+            if weight > scores.get("advise", 0.0):
+                scores["advise"] = weight
             evidence.setdefault("advise", []).append("signals " + ", ".join(s.id for s in entities.signals))
         return scores, evidence
 
@@ -190,6 +195,11 @@ class Matcher:
             return [Match("fallback", 1.0, ("empty message",))]
         scores, cue_scores = self.topic_scores(entities)
         self._follow_up(entities, state, scores, cue_scores)
+        if not entities.roles and state.last_topic is None:
+            # "how do marketing and sales work together": comparing needs our roles or a conversation
+            for topic in ("differences", "need_both", "work_together"):
+                if topic in scores:
+                    scores[topic] = TopicScore(topic, round(scores[topic].score * 0.6, 4), scores[topic].evidence)
         if entities.strong_roles and max((s.score for s in scores.values()), default=0.0) < ACCEPT:
             # "ops manager = what exactly": a role named with no clearer topic is asking what it is.
             scores["role"] = TopicScore("role", ACCEPT + 0.05, ("a role with no clearer topic",))

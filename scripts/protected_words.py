@@ -15,7 +15,8 @@ from spellchecker import SpellChecker
 from bot.engine import Engine
 from bot.store import open_db
 
-MIN_FREQUENCY = 1_000  # below this the list is mostly rare words and common misspellings ("manger")
+MIN_FREQUENCY = 100  # below this the list is mostly rare words and misspellings; the few real words that
+# are far more often a typo in this domain ("manger") are mapped in lexicon.yaml's abbreviations instead
 OUTPUT = Path(__file__).resolve().parent.parent / "intents" / "protected_words.txt"
 
 
