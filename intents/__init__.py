@@ -17,30 +17,11 @@ from bot.types import Button
 
 INTENTS_DIR = Path(__file__).parent
 _DATA_FILES = {"lexicon.yaml", "topics.yaml", "signals.yaml", "messages.yaml", "qualification.yaml"}
-REQUIRED_IDS = [
-    "pm.role",
-    "pm.skills",
-    "pm.when_to_hire",
-    "ops.role",
-    "ops.skills",
-    "ops.when_to_hire",
-    "compare.differences",
-    "compare.need_both",
-    "compare.work_together",
-    "advise",
-    "oncall.about",
-    "oncall.benefits",
-    "oncall.case_study",
-    "oncall.pricing",
-    "lead.start",
-    "human",
-    "smalltalk.greet",
-    "smalltalk.thanks",
-    "smalltalk.bye",
-    "help",
-    "cancel",
-    "fallback",
-]
+REQUIRED_IDS = (
+    "pm.role pm.skills pm.when_to_hire ops.role ops.skills ops.when_to_hire compare.differences compare.need_both "
+    "compare.work_together advise oncall.about oncall.benefits oncall.case_study oncall.pricing lead.start human "
+    "smalltalk.greet smalltalk.thanks smalltalk.bye help cancel fallback"
+).split()
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
