@@ -55,9 +55,12 @@ class Engine:
         # Phrases go through the same normalizer as messages: "black ops" is matched as "black operations".
         phrases = {group: {key: [self.normalize(p).text for p in values] for key, values in lexicon[group].items()}
                    for group in ("roles", "weak_roles", "out_of_scope")}
+        literals = self.store.regex_literals()
+        known = set(literals)
         self.recognize = EntityRecognizer(phrases["roles"], phrases["weak_roles"], phrases["out_of_scope"],
-                                          intent_data.signals(), lexicon.get("out_of_scope_patterns"))
-        self.matcher = Matcher(self.intents, intent_data.cues())
+                                          intent_data.signals(), lexicon.get("out_of_scope_patterns"), literals)
+        self.matcher = Matcher(self.intents, intent_data.cues(), literals)
+        self.store.save_regex_literals(literals, known)
         self.matcher.index_examples(lambda text: self.recognize(self.normalize(text).text).masked)
         self.answers = Answers(self.kb, intent_data.messages())
         self.form = TalentForm(intent_data.messages(), rules or Rules())
@@ -68,7 +71,7 @@ class Engine:
         """The words typos are corrected towards: the lexicon's and every word the topic cues look for."""
         words = set(lexicon["domain_words"].split())
         for cue in intent_data.cues():
-            words.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", cue.pattern.pattern)))
+            words.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", cue.regex)))
         for mapping in (lexicon["abbreviations"], lexicon["phrases"]):
             for value in mapping.values():
                 words.update(str(value).split())

@@ -64,25 +64,26 @@ def _squash(text: str) -> str:
 class EntityRecognizer:
     def __init__(self, roles: dict[str, list[str]], weak_roles: dict[str, list[str]],
                  out_of_scope: dict[str, list[str]], signals: tuple[Signal, ...],
-                 out_of_scope_patterns: dict[str, list[str]] | None = None):
+                 out_of_scope_patterns: dict[str, list[str]] | None = None, literals: dict | None = None):
         role_of = {phrase: role for role, phrases in weak_roles.items() for phrase in phrases}
         role_of |= {phrase: role for role, phrases in roles.items() for phrase in phrases}
         self._strong = {phrase for phrases in roles.values() for phrase in phrases}
         self._roles = PhraseMatcher(role_of)
         self._oos = PhraseMatcher({phrase: kind for kind, phrases in out_of_scope.items() for phrase in phrases})
-        kinds_and_patterns = [(kind, re.compile(p)) for kind, ps in (out_of_scope_patterns or {}).items() for p in ps]
+        kinds_and_patterns = [(kind, p) for kind, ps in (out_of_scope_patterns or {}).items() for p in ps]
         self._oos_kinds = [kind for kind, _ in kinds_and_patterns]
-        self._oos_patterns = PatternSet([pattern for _, pattern in kinds_and_patterns])
+        self._oos_patterns = PatternSet([pattern for _, pattern in kinds_and_patterns], literals)
         self._signals = signals
         self._signal_owner = [signal for signal in signals for _ in signal.patterns]
-        self._signal_set = PatternSet([p for signal in signals for p in signal.patterns])
+        self._signal_set = PatternSet([p for signal in signals for p in signal.patterns], literals)
 
     def __call__(self, text: str) -> Entities:
         found: list[OutOfScope] = []
         spans = self._oos.find(text)
         for index, _ in self._oos_patterns.matches(text):
             kind = self._oos_kinds[index]
-            spans += [(m.start(), m.end(), m.group(0), kind) for m in self._oos_patterns.patterns[index].finditer(text)]
+            pattern = self._oos_patterns.pattern(index)
+            spans += [(m.start(), m.end(), m.group(0), kind) for m in pattern.finditer(text)]
         spans.sort()
         spans = [span for i, span in enumerate(spans) if not any(o[0] <= span[0] < o[1] for o in spans[:i])]
         for start, _, phrase, kind in spans:

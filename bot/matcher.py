@@ -53,9 +53,9 @@ def content(text: str) -> str:
 
 
 class Matcher:
-    def __init__(self, intents: dict[str, Intent], cues: tuple[Cue, ...]):
+    def __init__(self, intents: dict[str, Intent], cues: tuple[Cue, ...], literals: dict | None = None):
         self.cues = cues
-        self._cue_set = PatternSet([cue.pattern for cue in cues])
+        self._cue_set = PatternSet([cue.regex for cue in cues], literals)
         self.by_topic_role = {(i.topic, i.role): i.id for i in intents.values()}
         self._examples: list[str] = []
         self._example_topics: list[str] = []

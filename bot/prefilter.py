@@ -9,6 +9,7 @@ cannot be derived is always run, so the screen never changes a result, only its 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -71,26 +72,42 @@ def _node(op, av) -> set[str] | None:
     return None
 
 
-class PatternSet:
-    """Patterns with a literal screen: `matches(text)` yields (index, match) for each that matches."""
+@functools.cache
+def compiled(source: str) -> re.Pattern[str]:
+    """Compile on first use: a cold start then compiles only the patterns its first messages need."""
+    return re.compile(source)
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]]):
-        self.patterns = list(patterns)
+
+class PatternSet:
+    """Regex sources with a literal screen: `matches(text)` yields (index, match) for each that matches.
+
+    `literals` maps a source to its required literals (as computed by `required_literals`); pass the
+    same dict again (e.g. loaded from the database) to skip parsing the patterns at start-up.
+    """
+
+    def __init__(self, sources: Sequence[str], literals: dict[str, list[str] | None] | None = None):
+        self.sources = list(sources)
+        self.literals = literals if literals is not None else {}
         self._always: list[int] = []
         self._automaton = ahocorasick.Automaton()
         owners: dict[str, set[int]] = {}
-        for index, pattern in enumerate(self.patterns):
-            literals = required_literals(pattern.pattern)
-            if literals is None:
+        for index, source in enumerate(self.sources):
+            if source not in self.literals:
+                found = required_literals(source)
+                self.literals[source] = sorted(found) if found is not None else None
+            if self.literals[source] is None:
                 self._always.append(index)
                 continue
-            for literal in literals:
+            for literal in self.literals[source]:
                 owners.setdefault(literal, set()).add(index)
         for literal, indices in owners.items():
             self._automaton.add_word(literal, frozenset(indices))
         if owners:
             self._automaton.make_automaton()
         self._screened = bool(owners)
+
+    def pattern(self, index: int) -> re.Pattern[str]:
+        return compiled(self.sources[index])
 
     def candidates(self, text: str) -> list[int]:
         found: set[int] = set(self._always)
@@ -101,7 +118,7 @@ class PatternSet:
 
     def matches(self, text: str):
         for index in self.candidates(text):
-            match = self.patterns[index].search(text)
+            match = compiled(self.sources[index]).search(text)
             if match:
                 yield index, match
 

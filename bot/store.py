@@ -53,6 +53,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     # Inbound deliveries already acted on (Slack event ids, Telegram update ids...): channels deliver
     # at least once; a key recorded in the same transaction as the turn's effects makes it exactly once.
     db["seen"].create({"key": str, "at": float}, pk="key", if_not_exists=True)
+    # The literals each cue regex needs (bot/prefilter.py), so a new process need not parse them again.
+    db["regex_literals"].create({"source": str, "literals": str}, pk="source", if_not_exists=True)
     # Short keys for values a channel cannot carry whole (Telegram's 64-byte callback data).
     db["short_keys"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
@@ -117,6 +119,16 @@ class Store:
     def mark_seen(self, keys: tuple[str, ...]) -> None:
         now = time.time()
         self.db.conn.executemany("insert or ignore into seen (key, at) values (?, ?)", [(k, now) for k in keys])
+
+    def regex_literals(self) -> dict[str, list[str] | None]:
+        return {source: json.loads(found) for source, found in
+                self.db.conn.execute("select source, literals from regex_literals")}
+
+    def save_regex_literals(self, literals: dict[str, list[str] | None], known: set[str]) -> None:
+        new = [(source, json.dumps(found)) for source, found in literals.items() if source not in known]
+        if new:
+            with self.db.conn:
+                self.db.conn.executemany("insert or ignore into regex_literals (source, literals) values (?, ?)", new)
 
     def remember_value(self, key: str, value: str) -> None:
         with self.db.conn:

@@ -6,6 +6,7 @@ follow-up buttons. Role-specific intents (`pm.skills`, `ops.skills`) share a top
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +25,7 @@ REQUIRED_IDS = (
 ).split()
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_compiled = functools.cache(re.compile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +41,12 @@ class Intent:
 @dataclass(frozen=True, slots=True)
 class Cue:
     topic: str
-    pattern: re.Pattern[str]
+    regex: str  # compiled on first use (bot.prefilter.compiled): start-up stays quick
     weight: float
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compiled(self.regex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +54,8 @@ class Signal:
     id: str
     role: str
     label: str
-    source: str
-    patterns: tuple[re.Pattern[str], ...]
+    source: str  # the knowledge-base section the signal comes from
+    patterns: tuple[str, ...]  # regular expressions
 
 
 def _read(path: Path) -> object:
@@ -103,7 +109,7 @@ def cues() -> tuple[Cue, ...]:
     found = []
     for topic, patterns in _read(INTENTS_DIR / "topics.yaml").items():
         for pattern, weight in patterns.items():
-            found.append(Cue(topic, re.compile(pattern), float(weight)))
+            found.append(Cue(topic, pattern, float(weight)))
     return tuple(found)
 
 
@@ -112,6 +118,6 @@ def signals() -> tuple[Signal, ...]:
     found = []
     for role, block in _read(INTENTS_DIR / "signals.yaml").items():
         for raw in block["signals"]:
-            patterns = tuple(re.compile(p) for p in raw["patterns"])
+            patterns = tuple(raw["patterns"])
             found.append(Signal(raw["id"], role, raw["label"], block["source"], patterns))
     return tuple(found)
