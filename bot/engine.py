@@ -208,7 +208,12 @@ class Engine:
             topic, role = state.last_topic, role or state.last_role
         else:
             topic, role = intent.topic, role or state.last_role
+        extra = state.extra
+        if intent.id == "advise" and entities.signals:
+            # the situation told here becomes the talent request's details if one follows
+            extra = {**extra, "situation": entities.text[:1000]}
         new_state = state.evolve(
+            extra=extra,
             last_intent=intent.id,
             last_topic=topic,
             last_role=role,

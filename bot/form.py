@@ -46,13 +46,15 @@ class TalentForm:
 
     # -- entry points ----------------------------------------------------------------------------
     def start(self, raw: str, normalized: str, entities: Entities, recommended: str | None,
-              intro: str) -> FormTurn:
+              intro: str, situation: str | None = None) -> FormTurn:
         form = {"status": "open", "fields": {}, "expecting": None, "skipped": [], "back_to_confirm": False}
         if recommended:
             form["fields"]["role"] = recommended  # the situation told earlier (advice) pre-fills the role
         self._prefill(form, raw, normalized, entities)
         if _worth_keeping(entities):
             form["fields"]["details"] = parse.clean_text(raw, 1000)
+        elif situation:
+            form["fields"]["details"] = situation
         return self._next(form, [intro])
 
     def answer(self, form: dict, raw: str, normalized: str, entities: Entities) -> FormTurn | None:

@@ -38,7 +38,8 @@ class RequestFlow:
 
     def start(self, message: Message, state: ConversationState, reply: Reply) -> Outcome:
         entities = self.engine.recognize(self.engine.normalize(message.text).text)
-        turn = self.form.start(message.text, entities.text, entities, state.recommendation, reply.texts[0])
+        turn = self.form.start(message.text, entities.text, entities, state.recommendation, reply.texts[0],
+                               state.extra.get("situation"))
         return self._outcome(turn, state, reply.intent, reply.confidence)
 
     def turn(self, message: Message, state: ConversationState) -> Outcome | None:

@@ -100,3 +100,13 @@ def test_editing_a_field_at_confirmation_returns_to_the_summary(cli):
 def test_phone_is_validated_when_given(cli, answer, expecting_after):
     lines = ["hire a full time pm asap", "Globex", "Hank", "hank@globex.com", answer]
     assert replay_lines(cli, [{"user": "h", "text": t} for t in lines])[-1]["expecting"] == expecting_after
+
+
+def test_the_situation_behind_a_recommendation_becomes_the_requests_details(cli):
+    lines = ["our warehouse is chaos and shipping errors happen every day", "I'd like to request talent"]
+    out = replay_lines(cli, [{"user": "w", "text": t} for t in lines])
+    assert out[1]["expecting"] == "engagement"
+    answers = ("full time", "asap", "Wayne Logistics", "Bruce", "bruce@wayne.co", "skip", "skip", "yes")
+    rest = replay_lines(cli, [{"user": "w", "text": t} for t in answers])
+    assert rest[-1]["lead"]["fields"]["details"].startswith("our warehouse is chaos")
+    assert rest[-1]["lead"]["fields"]["role"] == "operations_manager"
