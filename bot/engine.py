@@ -202,16 +202,19 @@ class Engine:
         role = _ROLE_OF_PREFIX.get(intent.id.split(".")[0])
         if role is None and len(entities.roles) == 1:
             role = entities.roles[0]
-        if intent.id == "fallback" and entities.out_of_scope:
-            topic, role = OUT_OF_SCOPE, None
-        elif intent.id in ("fallback", "cancel"):
-            topic, role = state.last_topic, role or state.last_role
-        else:
-            topic, role = intent.topic, role or state.last_role
         extra = state.extra
         if intent.id == "advise" and entities.signals:
             # the situation told here becomes the talent request's details if one follows
             extra = {**extra, "situation": entities.text[:1000]}
+        if intent.id == "fallback" and entities.out_of_scope:
+            topic, role = OUT_OF_SCOPE, None
+            asked = next((self.intents[m.intent].topic for m in ranking if m.intent in self.intents
+                          and m.intent != "fallback"), None)
+            extra = {**extra, "asked_topic": asked}
+        elif intent.id in ("fallback", "cancel"):
+            topic, role = state.last_topic, role or state.last_role
+        else:
+            topic, role = intent.topic, role or state.last_role
         new_state = state.evolve(
             extra=extra,
             last_intent=intent.id,

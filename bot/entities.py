@@ -11,7 +11,9 @@ from intents import Signal
 
 ROLE_TOKEN = "role"  # role phrases are replaced by this word so cues and examples generalize across roles
 _OTHER_ONE = re.compile(r"\b(the other (one|role)|other role|the other)\b")
-_SPEAKER = re.compile(r"\b(i am|im|as|our|my|we are|i work as)( the| a| an)?\s*$")
+_SPEAKER = re.compile(r"\b(i am|im|as|our|my|we are|were|i work as)( the| a| an)?( \d+)?\s*$")
+# "a 30-lawyer firm": a title describing the employer, not the subject of the question
+_EMPLOYER = re.compile(r" (firm|company|team|practice|office|group|agency|business|startup|clinic|shop)\b")
 _BOTH = re.compile(r"\b(both (roles|of them|positions|jobs)?|the two roles|each role)\b")
 
 
@@ -39,8 +41,8 @@ _SETTLED = re.compile(r"\b(fine|under control|in (good|decent|great|ok|okay) sha
                       r"(is|are) (stable|ok|okay|good|great)|works? well|working well|runs? well|"
                       r"not (a |an )?(problem|issue)|no (problems|issues)|"
                       r"documented|tracked|handled|"
-                      r"(locations|operations|things|it|business|everything|day to day|daytoday) "
-                      r"(run|runs|are running|is running) smoothly)\b")
+                      r"(?<!make the )(?<!keep the )(locations|operations|things|it|business|everything|day to day|"
+                      r"daytoday) (run|runs|are running|is running) smoothly)\b")
 _NEGATED = re.compile(r"\b(no|not|never|without|nothing|none)( a| an| the| any)?\s*$")
 _CLAUSE_BREAK = re.compile(r"\b(but|however|though|although|yet|except|whereas|while|and also)\b")
 
@@ -87,7 +89,7 @@ class EntityRecognizer:
         spans.sort()
         spans = [span for i, span in enumerate(spans) if not any(o[0] <= span[0] < o[1] for o in spans[:i])]
         for start, _, phrase, kind in spans:
-            if kind == "titles" and _SPEAKER.search(text, 0, start):
+            if kind == "titles" and (_SPEAKER.search(text, 0, start) or _EMPLOYER.match(text, start + len(phrase))):
                 continue  # "i am the coo of ...", "our cto says ...": who is talking, not the subject
             found.append(OutOfScope(kind, phrase))
         # "project management software" must not also count as the project manager role

@@ -37,6 +37,7 @@ _OTHER_OBJECT = re.compile(r"\b(hire|hiring|recruit\w*|bring on|onboard|employ|m
                            r"(?=\s*(do|does|need|needs|have|be|for|in|at|to|earn|$|\?))")
 _GENERIC_OBJECT = frozenset("role one ones someone somebody person people help staff hire manager managers leader lead "
                             "candidate candidates".split())  # the head noun of a question about our roles
+_ABOUT_THE_STORY = re.compile(r"\b(did|there|at zowa|for zowa|for them|they get|happened|results?)\b")
 _ANAPHORA = re.compile(r"\b(that|this|it|they|them|the other)\b")
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|same question for|now|ok and|okay and|also|then)\b")
 
@@ -50,6 +51,11 @@ class TopicScore:
 
 def content(text: str) -> str:
     return " ".join(w for w in text.split() if w not in _STOPWORDS)
+
+
+def topic_of(state: ConversationState) -> str | None:
+    """The topic a follow-up continues: the last one, or what an out-of-scope question asked about."""
+    return state.last_topic if state.last_topic != OUT_OF_SCOPE else state.extra.get("asked_topic")
 
 
 class Matcher:
@@ -131,6 +137,9 @@ class Matcher:
             return [Match("fallback", 1.0, ("empty message",))]
         scores, cue_scores = self.topic_scores(entities)
         self._follow_up(entities, state, scores, cue_scores)
+        if state.last_topic == "case_study" and _ABOUT_THE_STORY.search(entities.masked):
+            # "what did the ops manager do there?" right after the Zowa story is about the story
+            scores["case_study"] = TopicScore("case_study", 0.9, ("follow-up on the client story",))
         if not entities.roles and state.last_topic is None:
             # "how do marketing and sales work together": comparing needs our roles or a conversation
             for topic in ("differences", "need_both", "work_together"):
@@ -164,12 +173,14 @@ class Matcher:
         if not names_role or len(words) > 6 or (strongest_cue >= 0.6 and not explicit):
             return
         others = [w for w in words if w != ROLE_TOKEN]
-        if state.last_topic not in ROLE_TOPICS and len(others) > 1:
+        if topic_of(state) not in ROLE_TOPICS and len(others) > 1:
             return  # not a bare role ("ops manager?") and nothing to follow up on
-        if explicit and strongest_cue >= 0.6 and state.last_topic not in ROLE_TOPICS:
+        if explicit and strongest_cue >= 0.6 and topic_of(state) not in ROLE_TOPICS:
             return
-        topic = state.last_topic if state.last_topic in ROLE_TOPICS else "role"
-        follows = topic == state.last_topic
+        # After "when should I hire a marketing manager?" (out of scope), "and an ops manager?" asks the same.
+        earlier = state.last_topic if state.last_topic != OUT_OF_SCOPE else state.extra.get("asked_topic")
+        topic = earlier if earlier in ROLE_TOPICS else "role"
+        follows = topic == earlier
         score = (0.9 if explicit else 0.8) if follows else 0.7
         if scores.get(topic) and scores[topic].score >= score:
             return
