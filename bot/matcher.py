@@ -125,7 +125,7 @@ class Matcher:
         best: dict[str, float] = {}
         query = " ".join(sorted(query.split()))
         for _, score, index in process.extract(
-            query, self._examples, scorer=fuzz.ratio, processor=None, limit=12, score_cutoff=50
+            query, self._examples, scorer=fuzz.ratio, processor=None, limit=12, score_cutoff=55
         ):
             topic = self._example_topics[index]
             best[topic] = max(best.get(topic, 0.0), score / 100)

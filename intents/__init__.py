@@ -25,7 +25,7 @@ REQUIRED_IDS = (
 ).split()
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_compiled = functools.cache(re.compile)
+_compiled = functools.cache(lambda source: re.compile(source, re.ASCII))  # as bot.prefilter.compiled
 
 
 @dataclass(frozen=True, slots=True)
