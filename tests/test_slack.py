@@ -8,9 +8,9 @@ import time
 
 import pytest
 import pytest_asyncio
-from slack_harness import BOT_USER, SALES_CHANNEL, SALES_USER, TEAM, SlackHarness, sign
 
 from fakes.slack_api import FakeSlackAPI
+from slack_harness import BOT_USER, SALES_CHANNEL, SALES_USER, TEAM, SlackHarness, sign
 
 pytestmark = pytest.mark.asyncio
 

@@ -268,9 +268,8 @@ async def test_no_token_or_contact_details_in_the_logs(fake, poller, monkeypatch
 
 
 async def test_a_lead_confirmed_on_telegram_reaches_sales_even_if_slack_is_down(fake, fresh_db):
-    from slack_harness import SlackHarness
-
     from fakes.slack_api import FakeSlackAPI
+    from slack_harness import SlackHarness
 
     engine = Engine(fresh_db, notify={"lead": ("slack",)})
     poller = Poller(engine, config(fake), poll_timeout=0)
