@@ -22,6 +22,7 @@ ROLE_TOPICS = ("role", "skills", "when_to_hire")
 OUT_OF_SCOPE = "out_of_scope"  # the conversation's last topic when the user asked about something else
 ACCEPT = 0.45  # below this the best intent is not trusted: knowledge-base search, then fallback
 TOO_CLOSE = 0.03  # two different intents closer than this: ask which one was meant
+DECISIVE_CUE = 0.9
 _STOPWORDS = frozenset(
     "a an the is are am be been was were do does did to of for in on at and or it "
     "its that this these those my our me us i we you your so just really actually please hey hi ok okay well like "
@@ -108,7 +109,11 @@ class Matcher:
     def topic_scores(self, entities: Entities) -> tuple[dict[str, TopicScore], dict[str, float]]:
         """Each topic's combined score, and the cue-only scores (follow-up detection needs those)."""
         cue_scores, evidence = self.cue_scores(entities)
-        similarity = self._similarity(content(entities.masked))
+        ranked = sorted(cue_scores.values(), reverse=True)
+        if ranked and ranked[0] >= DECISIVE_CUE and (len(ranked) == 1 or ranked[1] < ACCEPT + 0.15):
+            similarity = {}  # one decisive cue and no rival: similarity could not change the outcome
+        else:
+            similarity = self._similarity(content(entities.masked))
         scores: dict[str, TopicScore] = {}
         for topic in set(cue_scores) | set(similarity):
             sim = similarity.get(topic, 0.0)
