@@ -26,6 +26,7 @@ from knowledge import kb as knowledge
 BUTTON_PREFIX = "intent:"
 KB_STRONG = 0.6  # share of the message's content words a passage must contain to answer on its own
 _KB_MIN_WORDS = 3
+RECENT_MESSAGES, RECENT_CHARS = 6, 240  # the transcript excerpt sales sees with a lead
 _QUESTION_WORDS = frozenset("role what how why when who which where whats hows".split())
 _TEMPLATE_REPLIES = {
     "smalltalk.greet": "greet", "smalltalk.thanks": "thanks", "smalltalk.bye": "bye", "help": "help",
@@ -149,7 +150,8 @@ class Engine:
                            forget=True)
         if command in SLASH_COMMANDS:
             message = replace(message, text="", button=BUTTON_PREFIX + SLASH_COMMANDS[command])
-        state = state.evolve(recent=(*state.recent, message.text[:300])[-8:]) if message.text.strip() else state
+        if message.text.strip():
+            state = state.evolve(recent=(*state.recent, message.text[:RECENT_CHARS])[-RECENT_MESSAGES:])
         if message.campaign:
             state = state.evolve(extra={**state.extra, "campaign": message.campaign,
                                         "source": f"{message.channel} deep link"})

@@ -17,7 +17,8 @@ from rapidfuzz import fuzz, process
 
 MAX_CHARS = 2_000  # long pastes: keep the head and the tail, where questions usually are
 _TOKEN = re.compile(r"[^\W_]+")
-_TIME = re.compile(r"^\d{1,2}(am|pm)$")
+_TIME_WORDS = frozenset({"am", "pm"})
+_MEMO_LIMIT = 100_000
 _MIN_CORRECTABLE = 4
 # Control, format (zero-width, bidi overrides), surrogate and private-use characters.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ud800-\udfff\ue000-\uf8ff]")
@@ -55,15 +56,24 @@ class Normalizer:
         self._phrases = re.compile(r"\b(" + "|".join(re.escape(p) for p in ordered) + r")\b")
         self._spelled_out = {dst: src.split() for src, dst in reversed(self._phrase_of.items())}
         self.correct = lru_cache(maxsize=50_000)(self._correct)
+        self._memo: dict[str, str] = {}  # token -> expansion or correction; a plain dict is the fastest lookup
 
     def __call__(self, text: str) -> Normalized:
         tokens = _TOKEN.findall(fold(text))
+        memo = self._memo
         out: list[str] = []
-        for index, token in enumerate(tokens):
-            if _TIME.match(token) or (token in {"pm", "am"} and index and tokens[index - 1].isdigit()):
-                out.append("oclock")  # "3pm" is a time, not a project manager
-                continue
-            out.append(self.abbreviations.get(token) or self.correct(token))
+        previous = ""
+        for token in tokens:
+            if token in _TIME_WORDS and previous.isdigit() or (token[-2:] in _TIME_WORDS and token[:-2].isdigit()):
+                out.append("oclock")  # "3pm" / "3 pm" is a time, not a project manager
+            else:
+                mapped = memo.get(token)
+                if mapped is None:
+                    if len(memo) > _MEMO_LIMIT:
+                        memo.clear()
+                    mapped = memo[token] = self.abbreviations.get(token) or self.correct(token)
+                out.append(mapped)
+            previous = token
         joined = self._phrases.sub(lambda m: self._phrase_of[m.group(1)], " ".join(out))
         return Normalized(raw=text, text=joined)
 

@@ -42,10 +42,10 @@ def open_db(path: Path | str | None = None) -> sqlite_utils.Database:
 
 
 def _create_schema(db: sqlite_utils.Database) -> None:
-    db["conversations"].create(
-        {"key": str, "user": str, "channel": str, "state": str, "updated_at": float},
-        pk="key", if_not_exists=True,
-    )
+    # WITHOUT ROWID: one b-tree keyed by the conversation, read and rewritten on every message.
+    db.execute("create table if not exists conversations (key text primary key, user text, channel text, "
+               "state text, updated_at float) without rowid")
+    db["conversations"].create_index(["user"], if_not_exists=True)
     db["fallbacks"].create(
         {"id": int, "text": str, "channel": str, "user": str, "created_at": str},
         pk="id", if_not_exists=True,
