@@ -100,50 +100,61 @@ class PatternSet:
     def __init__(self, sources: Sequence[str], literals: dict[str, list[list[str]] | None] | None = None):
         self.sources = list(sources)
         self.literals = literals if literals is not None else {}
-        self._always: list[int] = []
-        self._needs: list[list[frozenset[str]]] = []  # per pattern: the literal sets that must all be hit
-        self._automaton = ahocorasick.Automaton()
-        owners: dict[str, set[int]] = {}
+        # Sets of pattern indices are int bitmasks: a message's screen is then a few integer operations.
+        self._always = 0  # patterns whose literals are unknown: always run
+        self._single = 0  # patterns with one required literal set
+        first: dict[str, int] = {}
+        second: dict[str, int] = {}
         for index, source in enumerate(self.sources):
             key = f"{CACHE_VERSION}|{source}"
             if key not in self.literals:
                 found = required_literals(source)
                 self.literals[key] = [sorted(part) for part in found] if found is not None else None
-            parts = [frozenset(part) for part in self.literals[key] or ()]
-            self._needs.append(parts)
+            parts = self.literals[key] or []
+            bit = 1 << index
             if not parts:
-                self._always.append(index)
+                self._always |= bit
                 continue
             for literal in parts[0]:
-                owners.setdefault(literal, set()).add(index)
-        self._second = [parts[1] if len(parts) > 1 else None for parts in self._needs]
-        for part in self._second:
-            for literal in part or ():
-                owners.setdefault(literal, set())
-        for literal, indices in owners.items():
-            self._automaton.add_word(literal, (literal, frozenset(indices)))
-        if owners:
+                first[literal] = first.get(literal, 0) | bit
+            if len(parts) == 1:
+                self._single |= bit
+            for literal in parts[1] if len(parts) > 1 else ():
+                second[literal] = second.get(literal, 0) | bit
+        self._automaton = ahocorasick.Automaton()
+        for literal in first.keys() | second.keys():
+            self._automaton.add_word(literal, (first.get(literal, 0), second.get(literal, 0)))
+        self._patterns: list[re.Pattern[str] | None] = [None] * len(self.sources)  # compiled on first use
+        self._screened = bool(first)
+        if self._screened:
             self._automaton.make_automaton()
-        self._screened = bool(owners)
 
     def pattern(self, index: int) -> re.Pattern[str]:
         return compiled(self.sources[index])
 
     def candidates(self, text: str) -> list[int]:
-        found: set[int] = set(self._always)
+        """Indices, in order, of the patterns that can match `text`."""
+        mask = self._always
         if self._screened:
-            hit: set[str] = set()
-            first: set[int] = set()
-            for _, (literal, indices) in self._automaton.iter(text):
-                hit.add(literal)
-                first |= indices
-            second = self._second
-            found.update(i for i in first if second[i] is None or not second[i].isdisjoint(hit))
-        return sorted(found)
+            hit_first = hit_second = 0
+            for _, (first, second) in self._automaton.iter(text):
+                hit_first |= first
+                hit_second |= second
+            mask |= hit_first & (self._single | hit_second)
+        found = []
+        while mask:
+            low = mask & -mask
+            found.append(low.bit_length() - 1)
+            mask ^= low
+        return found
 
     def matches(self, text: str):
+        patterns = self._patterns
         for index in self.candidates(text):
-            match = compiled(self.sources[index]).search(text)
+            pattern = patterns[index]
+            if pattern is None:
+                pattern = patterns[index] = compiled(self.sources[index])
+            match = pattern.search(text)
             if match:
                 yield index, match
 
