@@ -63,6 +63,7 @@ class Engine:
         self.matcher = Matcher(self.intents, intent_data.cues(), literals)
         self.store.save_regex_literals(literals, known)
         self.matcher.index_examples(lambda text: self.recognize(self.normalize(text).text).masked)
+        self._nothing = self.recognize("")  # what a button press or an empty message "says"
         self.answers = Answers(self.kb, intent_data.messages())
         self.form = TalentForm(intent_data.messages(), rules or Rules())
         self.flow = RequestFlow(self)
@@ -158,31 +159,32 @@ class Engine:
         flow = self.flow.turn(message, state)
         if flow is not None:
             return flow
-        reply, new_state = self._respond(message, state)
+        reply, new_state, entities = self._respond(message, state)
         if reply.intent == "lead.start":
-            return self.flow.start(message, new_state, reply)
+            return self.flow.start(message.text if message.button is None else "", entities, new_state, reply)
         return Outcome(reply, new_state)
 
-    def _respond(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState]:
+    def _respond(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState, Entities]:
+        """The answer, the next state, and what was understood (a talent request started here reuses it)."""
         if message.button is not None:
             chosen = message.button.removeprefix(BUTTON_PREFIX)
             if message.button.startswith(BUTTON_PREFIX) and chosen in self.intents:
                 match = Match(chosen, 1.0, ("button",))
-                return self.answer_intent(match, (match,), self.recognize(""), state)
+                return *self.answer_intent(match, (match,), self._nothing, state), self._nothing
             message = replace(message, text=message.button, button=None)
         if not message.text.strip():
-            return self._reply("fallback", 1.0, [self.answers.say("empty")]), state
+            return self._reply("fallback", 1.0, [self.answers.say("empty")]), state, self._nothing
         entities, ranking = self.understand(message.text, state)
         top = ranking[0]
         if top.intent == "fallback" and not entities.out_of_scope and state.last_topic != OUT_OF_SCOPE:
             grounded = self._from_knowledge(entities)
             if grounded:
-                return grounded, state.evolve(last_intent="kb.answer")
+                return grounded, state.evolve(last_intent="kb.answer"), entities
         runner_up = next((m for m in ranking[1:] if m.intent != "fallback"), None)
         if (top.intent != "fallback" and runner_up and runner_up.confidence >= ACCEPT
                 and top.confidence - runner_up.confidence < TOO_CLOSE):
-            return self._clarify(top, runner_up, ranking, state)
-        return self.answer_intent(top, tuple(ranking[:5]), entities, state)
+            return *self._clarify(top, runner_up, ranking, state), entities
+        return *self.answer_intent(top, tuple(ranking[:5]), entities, state), entities
 
     def answer_intent(self, match: Match, ranking: tuple[Match, ...], entities: Entities,
                 state: ConversationState) -> tuple[Reply, ConversationState]:

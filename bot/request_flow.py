@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.entities import Entities
 from bot.fields import SKIP
 from bot.form import OPTIONAL, PREFIX, FormTurn
 from bot.leads import FIELDS
@@ -36,9 +37,9 @@ class RequestFlow:
         self.engine = engine
         self.form = engine.form
 
-    def start(self, message: Message, state: ConversationState, reply: Reply) -> Outcome:
-        entities = self.engine.recognize(self.engine.normalize(message.text).text)
-        turn = self.form.start(message.text, entities.text, entities, state.recommendation, reply.texts[0],
+    def start(self, raw: str, entities: Entities, state: ConversationState, reply: Reply) -> Outcome:
+        """`raw` and `entities`: what the message that asked for talent said (it may pre-fill the form)."""
+        turn = self.form.start(raw, entities.text, entities, state.recommendation, reply.texts[0],
                                state.extra.get("situation"))
         return self._outcome(turn, state, reply.intent, reply.confidence)
 
