@@ -36,6 +36,16 @@ from bot.store import ConversationState, open_db  # noqa: E402
 from bot.types import Message  # noqa: E402
 
 
+def reference_loop_seconds() -> float:
+    """A fixed pure-Python workload: how fast this machine is right now (shared machines drift by tens
+    of percent from minute to minute), so runs from different moments can be compared."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(3_000_000):
+        total += i * i
+    return time.perf_counter() - started
+
+
 def corpus() -> list[str]:
     texts = []
     for name in ("labelled.yaml", "holdout.yaml"):
@@ -127,12 +137,14 @@ def main() -> None:
         cold = statistics.median(first_reply_seconds(first_db) for _ in range(args.cold_runs))
         results = {
             "cpu_count": os.cpu_count(),
+            "reference_loop_s_before": reference_loop_seconds(),
             "messages": args.messages,
             "users": args.users,
             **in_process(texts, args.messages, args.users, Path(tmp) / "inproc.db", args.repeats),
             **replay(texts, args.messages, args.users, Path(tmp), args.replay_runs),
             "cold_start_first_reply_s": cold,
             "first_ever_start_with_kb_build_s": first_run,
+            "reference_loop_s_after": reference_loop_seconds(),
         }
     for key, value in results.items():
         print(f"{key:34} {value:,.3f}" if isinstance(value, float) else f"{key:34} {value}")
