@@ -121,7 +121,7 @@ class Matcher:
             cue = cue_scores.get(topic, 0.0)
             combined = 1 - (1 - cue) * (1 - sim_part)
             reasons = tuple(evidence.get(topic, ())) + ((f"similar to examples ({sim:.2f})",) if sim_part else ())
-            scores[topic] = TopicScore(topic, round(min(combined, 1.0), 4), reasons)
+            scores[topic] = TopicScore(topic, min(combined, 1.0), reasons)  # rounded once, in the Reply
         return scores, cue_scores
 
     def _similarity(self, query: str) -> dict[str, float]:
@@ -149,7 +149,7 @@ class Matcher:
             # "how do marketing and sales work together": comparing needs our roles or a conversation
             for topic in ("differences", "need_both", "work_together"):
                 if topic in scores:
-                    scores[topic] = TopicScore(topic, round(scores[topic].score * 0.6, 4), scores[topic].evidence)
+                    scores[topic] = TopicScore(topic, scores[topic].score * 0.6, scores[topic].evidence)
         if entities.strong_roles and max((s.score for s in scores.values()), default=0.0) < ACCEPT:
             # "ops manager = what exactly": a role named with no clearer topic is asking what it is.
             scores["role"] = TopicScore("role", ACCEPT + 0.05, ("a role with no clearer topic",))

@@ -38,7 +38,9 @@ def fold(text: str) -> str:
     """Lowercase, unify quotes, drop control characters, bound the length."""
     if len(text) > MAX_CHARS:
         text = text[: MAX_CHARS // 2] + " " + text[-MAX_CHARS // 2 :]
-    text = unicodedata.normalize("NFKC", text).lower()
+    if not text.isascii():  # ASCII is already NFKC-normal: skip the work for most messages
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
     text = text.replace("’", "'").replace("'", "").replace("&", " and ").replace("+", " plus ")
     return _CONTROL.sub(" ", text)
 

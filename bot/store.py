@@ -107,7 +107,7 @@ class Store:
         self.db.conn.execute(
             "insert into conversations (key, user, channel, state, updated_at) values (?, ?, ?, ?, ?) "
             "on conflict(key) do update set state = excluded.state, updated_at = excluded.updated_at",
-            [key, user, channel, json.dumps(state.to_dict()), time.time()],
+            [key, user, channel, json.dumps(state.to_dict(), separators=(",", ":")), time.time()],
         )
 
     def record_fallback(self, text: str, channel: str, user: str) -> None:
