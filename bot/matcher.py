@@ -145,7 +145,7 @@ class Matcher:
         if state.last_topic == "case_study" and _ABOUT_THE_STORY.search(entities.masked):
             # "what did the ops manager do there?" right after the Zowa story is about the story
             scores["case_study"] = TopicScore("case_study", 0.9, ("follow-up on the client story",))
-        if not entities.roles and state.last_topic is None:
+        if not entities.roles and not entities.mentions_both and state.last_topic is None:
             # "how do marketing and sales work together": comparing needs our roles or a conversation
             for topic in ("differences", "need_both", "work_together"):
                 if topic in scores:
