@@ -66,7 +66,6 @@ class Matcher:
         self.by_topic_role = {(i.topic, i.role): i.id for i in intents.values()}
         self._examples: list[str] = []
         self._example_topics: list[str] = []
-        self._normalize = None
         self._intents = intents
 
     def index_examples(self, prepare) -> None:
@@ -106,14 +105,15 @@ class Matcher:
             evidence.setdefault("advise", []).append("signals " + ", ".join(s.id for s in entities.signals))
         return scores, evidence
 
-    def topic_scores(self, entities: Entities) -> tuple[dict[str, TopicScore], dict[str, float]]:
-        """Each topic's combined score, and the cue-only scores (follow-up detection needs those)."""
+    def topic_scores(self, entities: Entities, words: str) -> tuple[dict[str, TopicScore], dict[str, float]]:
+        """Each topic's combined score, and the cue-only scores (follow-up detection needs those).
+        `words`: the message's content words (`content(entities.masked)`)."""
         cue_scores, evidence = self.cue_scores(entities)
         ranked = sorted(cue_scores.values(), reverse=True)
         if ranked and ranked[0] >= DECISIVE_CUE and (len(ranked) == 1 or ranked[1] < ACCEPT + 0.15):
             similarity = {}  # one decisive cue and no rival: similarity could not change the outcome
         else:
-            similarity = self._similarity(content(entities.masked))
+            similarity = self._similarity(words)
         scores: dict[str, TopicScore] = {}
         for topic in set(cue_scores) | set(similarity):
             sim = similarity.get(topic, 0.0)
@@ -140,8 +140,9 @@ class Matcher:
     def rank(self, entities: Entities, state: ConversationState) -> list[Match]:
         if not entities.masked:
             return [Match("fallback", 1.0, ("empty message",))]
-        scores, cue_scores = self.topic_scores(entities)
-        self._follow_up(entities, state, scores, cue_scores)
+        words = content(entities.masked)
+        scores, cue_scores = self.topic_scores(entities, words)
+        self._follow_up(entities, state, scores, cue_scores, words.split())
         if state.last_topic == "case_study" and _ABOUT_THE_STORY.search(entities.masked):
             # "what did the ops manager do there?" right after the Zowa story is about the story
             scores["case_study"] = TopicScore("case_study", 0.9, ("follow-up on the client story",))
@@ -167,11 +168,11 @@ class Matcher:
         return ranked
 
     def _follow_up(
-        self, entities: Entities, state: ConversationState, scores: dict[str, TopicScore], cues: dict[str, float]
+        self, entities: Entities, state: ConversationState, scores: dict[str, TopicScore], cues: dict[str, float],
+        words: list[str],
     ) -> None:
         """A short message naming a role but no topic ("and for an ops manager?") continues the
         previous topic for that role; with no previous topic it asks what the role is."""
-        words = content(entities.masked).split()
         names_role = bool(entities.roles) or entities.other_one
         explicit = bool(_FOLLOW_UP.search(entities.masked))
         strongest_cue = max(cues.values(), default=0.0)

@@ -6,7 +6,6 @@ follow-up buttons. Role-specific intents (`pm.skills`, `ops.skills`) share a top
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.prefilter import compiled
 from bot.types import Button
 
 INTENTS_DIR = Path(__file__).parent
@@ -25,7 +25,6 @@ REQUIRED_IDS = (
 ).split()
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_compiled = functools.cache(lambda source: re.compile(source, re.ASCII))  # as bot.prefilter.compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +45,7 @@ class Cue:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return _compiled(self.regex)
+        return compiled(self.regex)
 
 
 @dataclass(frozen=True, slots=True)
