@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.cli_leads import add_commands
-from bot.privacy import RedactingFilter
-from bot.store import default_db_path, open_db
+from bot.sales.privacy import RedactingFilter
+from bot.storage.store import default_db_path, open_db
 
 
 def _engine(args: argparse.Namespace):
@@ -58,7 +58,7 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from bot.evaluation import DEFAULT_SET, evaluate, format_report, load_cases
+    from bot.evaluation.labelled import DEFAULT_SET, evaluate, format_report, load_cases
 
     path = Path(args.file) if args.file else DEFAULT_SET
     try:
@@ -86,7 +86,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_fallbacks(args: argparse.Namespace) -> int:
-    from bot.store import Store
+    from bot.storage.store import Store
 
     rows = Store(open_db(args.db)).fallbacks(args.limit)
     if not rows:

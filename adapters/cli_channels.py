@@ -13,9 +13,9 @@ from adapters.slack.config import SlackConfig
 from adapters.slack.sales import SalesChannelWorker
 from adapters.workers import start_webhook_worker
 from bot.engine import Engine
-from bot.outbox import Outbox
-from bot.sales import SalesDesk
-from bot.store import open_db
+from bot.sales.desk import SalesDesk
+from bot.sales.outbox import Outbox
+from bot.storage.store import open_db
 
 
 def slack_parts(db, engine: Engine, config: SlackConfig):

@@ -6,11 +6,11 @@ import argparse
 import sys
 import time
 
-from bot.leads import STATUSES, LeadError, LeadStore, export
-from bot.outbox import Outbox, WebhookSink
-from bot.privacy import forget_user
-from bot.qualify import Rules
-from bot.store import open_db
+from bot.sales.leads import STATUSES, LeadError, LeadStore, export
+from bot.sales.outbox import Outbox, WebhookSink
+from bot.sales.privacy import forget_user
+from bot.sales.qualify import Rules
+from bot.storage.store import open_db
 
 
 def cmd_leads_list(args: argparse.Namespace) -> int:

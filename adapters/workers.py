@@ -6,8 +6,8 @@ import logging
 import threading
 from pathlib import Path
 
-from bot.outbox import Outbox, WebhookSink
-from bot.store import open_db
+from bot.sales.outbox import Outbox, WebhookSink
+from bot.storage.store import open_db
 
 log = logging.getLogger(__name__)
 

@@ -8,19 +8,20 @@ from dataclasses import replace
 import sqlite_utils
 
 import intents as intent_data
-from bot.advice import recommend
-from bot.answers import Answers
-from bot.entities import Entities, EntityRecognizer
-from bot.form import TalentForm
-from bot.leads import LeadStore
-from bot.matcher import ACCEPT, OUT_OF_SCOPE, ROLE_TOPICS, TOO_CLOSE, Matcher, content
-from bot.normalize import Normalizer
-from bot.outbox import Outbox
-from bot.privacy import forget_user, handoff_payload, lead_payload
-from bot.qualify import Rules
-from bot.request_flow import Outcome, RequestFlow
-from bot.store import ConversationState, Store
+from bot.answers.compose import Answers
+from bot.dialogue.form import TalentForm
+from bot.dialogue.request_flow import Outcome, RequestFlow
+from bot.dialogue.state import ConversationState
+from bot.sales.leads import LeadStore
+from bot.sales.outbox import Outbox
+from bot.sales.privacy import forget_user, handoff_payload, lead_payload
+from bot.sales.qualify import Rules
+from bot.storage.store import Store
 from bot.types import Button, Match, Message, Reply, Source
+from bot.understanding.advice import recommend
+from bot.understanding.entities import Entities, EntityRecognizer
+from bot.understanding.matcher import ACCEPT, OUT_OF_SCOPE, ROLE_TOPICS, TOO_CLOSE, Matcher, content
+from bot.understanding.normalize import Normalizer
 from knowledge import kb as knowledge
 
 BUTTON_PREFIX = "intent:"
@@ -113,13 +114,13 @@ class Engine:
         if delivery_keys and self.store.already_seen(delivery_keys):
             return None
         key = message.conversation_key
-        outcome = self._outcome(message, self.store.load(key))
+        outcome = self._outcome(message, ConversationState.from_dict(self.store.load(key)))
         if delivery_keys:
             self.store.mark_seen(delivery_keys)
         if outcome.forget:
             forget_user(self.db, message.user)
         else:
-            self.store.save(key, message.user, message.channel, outcome.state)
+            self.store.save(key, message.user, message.channel, outcome.state.to_dict())
         if outcome.lead:
             lead = outcome.lead | {"channel": message.channel, "user": message.user, "conversation": key}
             self.leads.insert(lead)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.prefilter import compiled
 from bot.types import Button
+from bot.understanding.prefilter import compiled
 
 INTENTS_DIR = Path(__file__).parent
 _DATA_FILES = {"lexicon.yaml", "topics.yaml", "signals.yaml", "messages.yaml", "qualification.yaml"}

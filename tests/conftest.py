@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.dialogue.state import ConversationState
 from bot.engine import Engine
-from bot.store import ConversationState, open_db
+from bot.storage.store import open_db
 from bot.types import Message
 
 ROOT = Path(__file__).resolve().parent.parent

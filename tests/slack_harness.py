@@ -16,8 +16,8 @@ from adapters.slack.config import SlackConfig
 from adapters.slack.sales import SalesChannelWorker
 from adapters.web import build_web_app
 from bot.engine import Engine
-from bot.outbox import Outbox
-from bot.sales import SalesDesk
+from bot.sales.desk import SalesDesk
+from bot.sales.outbox import Outbox
 
 SECRET = "test-signing-secret"
 TEAM = "T0FAKE"

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 import intents
-from bot.evaluation import evaluate, format_report, load_cases
+from bot.evaluation.labelled import evaluate, format_report, load_cases
 
 from conftest import ROOT
 

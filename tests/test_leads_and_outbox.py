@@ -10,9 +10,9 @@ import logging
 import pytest
 
 from bot.engine import Engine
-from bot.leads import LeadError
-from bot.outbox import BACKOFF_BASE_S, WebhookSink
-from bot.qualify import Rules
+from bot.sales.leads import LeadError
+from bot.sales.outbox import BACKOFF_BASE_S, WebhookSink
+from bot.sales.qualify import Rules
 from bot.types import Message
 
 from conftest import replay_lines
@@ -158,7 +158,7 @@ def test_forget_command(cli):
 
 
 def test_emails_and_phones_never_reach_the_logs(webhook_engine, caplog):
-    from bot.privacy import RedactingFilter
+    from bot.sales.privacy import RedactingFilter
 
     caplog.handler.addFilter(RedactingFilter())
     with caplog.at_level(logging.DEBUG):

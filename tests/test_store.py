@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine import Engine
-from bot.store import default_db_path, open_db
+from bot.storage.store import default_db_path, open_db
 from bot.types import Message
 
 
@@ -47,7 +47,7 @@ def test_a_turn_that_fails_half_way_leaves_nothing_behind(engine, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         engine.handle(Message(user="u", text="yes"), delivery_keys=("test:1",))
     monkeypatch.undo()
-    assert engine.store.load("console:u").form["expecting"] == "confirm"  # the state did not move on
+    assert engine.store.load("console:u")["form"]["expecting"] == "confirm"  # the state did not move on
     assert not engine.store.already_seen(("test:1",))
     reply = engine.handle(Message(user="u", text="yes"), delivery_keys=("test:1",))
     assert reply.lead and len(engine.leads.all()) == 1

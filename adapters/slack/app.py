@@ -18,8 +18,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.config import SlackConfig
 from adapters.slack.render import BUTTON_ACTION, LEAD_ACTION, escape, home_view, lead_card, leads_list, reply_message
 from bot.engine import Engine
-from bot.leads import LeadError
-from bot.sales import NotAllowed, SalesDesk
+from bot.sales.desk import NotAllowed, SalesDesk
+from bot.sales.leads import LeadError
 from bot.types import Message
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")

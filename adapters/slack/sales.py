@@ -15,8 +15,8 @@ import time
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.render import handoff_notice, lead_card
-from bot.outbox import Delivery, DeliveryError, Outbox
-from bot.sales import SalesDesk
+from bot.sales.desk import SalesDesk
+from bot.sales.outbox import Delivery, DeliveryError, Outbox
 
 log = logging.getLogger(__name__)
 SINK = "slack"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.prefilter import PatternSet, PhraseMatcher
+from bot.understanding.prefilter import PatternSet, PhraseMatcher
 from intents import Signal
 
 ROLE_TOKEN = "role"  # role phrases are replaced by this word so cues and examples generalize across roles

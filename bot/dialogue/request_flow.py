@@ -7,12 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.entities import Entities
-from bot.fields import SKIP
-from bot.form import OPTIONAL, PREFIX, FormTurn
-from bot.leads import FIELDS
-from bot.store import ConversationState
+from bot.dialogue.fields import SKIP
+from bot.dialogue.form import OPTIONAL, PREFIX, FormTurn
+from bot.dialogue.state import ConversationState
+from bot.sales.leads import FIELDS
 from bot.types import Match, Message, Reply
+from bot.understanding.entities import Entities
 
 if TYPE_CHECKING:
     from bot.engine import Engine

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
-from bot.entities import ROLE_TOKEN, Entities
-from bot.prefilter import PatternSet
-from bot.store import ConversationState
 from bot.types import Match
+from bot.understanding.entities import ROLE_TOKEN, Entities
+from bot.understanding.prefilter import PatternSet
 from intents import Cue, Intent
 
 ROLE_TOPICS = ("role", "skills", "when_to_hire")
@@ -43,6 +43,14 @@ _ANAPHORA = re.compile(r"\b(that|this|it|they|them|the other)\b")
 _FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|same question for|now|ok and|okay and|also|then)\b")
 
 
+class Context(Protocol):
+    """What the conversation so far says about a follow-up (the dialogue layer's state provides it)."""
+
+    last_topic: str | None
+    last_role: str | None
+    extra: dict
+
+
 @dataclass(frozen=True, slots=True)
 class TopicScore:
     topic: str
@@ -54,7 +62,7 @@ def content(text: str) -> str:
     return " ".join(w for w in text.split() if w not in _STOPWORDS)
 
 
-def topic_of(state: ConversationState) -> str | None:
+def topic_of(state: Context) -> str | None:
     """The topic a follow-up continues: the last one, or what an out-of-scope question asked about."""
     return state.last_topic if state.last_topic != OUT_OF_SCOPE else state.extra.get("asked_topic")
 
@@ -137,7 +145,7 @@ class Matcher:
         return best
 
     # -- ranking -------------------------------------------------------------------------------
-    def rank(self, entities: Entities, state: ConversationState) -> list[Match]:
+    def rank(self, entities: Entities, state: Context) -> list[Match]:
         if not entities.masked:
             return [Match("fallback", 1.0, ("empty message",))]
         words = content(entities.masked)
@@ -168,7 +176,7 @@ class Matcher:
         return ranked
 
     def _follow_up(
-        self, entities: Entities, state: ConversationState, scores: dict[str, TopicScore], cues: dict[str, float],
+        self, entities: Entities, state: Context, scores: dict[str, TopicScore], cues: dict[str, float],
         words: list[str],
     ) -> None:
         """A short message naming a role but no topic ("and for an ops manager?") continues the
@@ -193,7 +201,7 @@ class Matcher:
         reason = "follow-up on previous topic" if follows else "a role on its own"
         scores[topic] = TopicScore(topic, score, (reason,))
 
-    def _resolve(self, item: TopicScore, entities: Entities, state: ConversationState) -> list[Match]:
+    def _resolve(self, item: TopicScore, entities: Entities, state: Context) -> list[Match]:
         if item.topic not in ROLE_TOPICS:
             intent = self.by_topic_role.get((item.topic, None))
             return [Match(intent, item.score, item.evidence)] if intent else []

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.advice import Advice
 from bot.types import Source
+from bot.understanding.advice import Advice
 from knowledge.kb import KnowledgeBase, SectionText
 
 

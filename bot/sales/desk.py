@@ -7,7 +7,7 @@ import json
 
 import sqlite_utils
 
-from bot.leads import LeadError, LeadStore, StatusChange
+from bot.sales.leads import LeadError, LeadStore, StatusChange
 
 
 class NotAllowed(LeadError):

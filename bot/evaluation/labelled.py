@@ -8,11 +8,11 @@ from pathlib import Path
 
 import yaml
 
+from bot.dialogue.state import ConversationState
 from bot.engine import Engine
-from bot.store import ConversationState
 from bot.types import Message
 
-DEFAULT_SET = Path(__file__).resolve().parent.parent / "eval" / "labelled.yaml"
+DEFAULT_SET = Path(__file__).resolve().parents[2] / "eval" / "labelled.yaml"
 OUT_OF_SCOPE = "fallback"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.entities import Entities
+from bot.understanding.entities import Entities
 from intents import Signal
 
 PM, OPS, BOTH = "project_manager", "operations_manager", "both"

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot import fields as parse
-from bot.entities import Entities
-from bot.leads import new_lead_id, now_iso
-from bot.qualify import Rules
+from bot.dialogue import fields as parse
+from bot.sales.leads import new_lead_id, now_iso
+from bot.sales.qualify import Rules
 from bot.types import Button
+from bot.understanding.entities import Entities
 
 REQUIRED = ("role", "engagement", "start", "company", "name", "email")
 OPTIONAL = ("phone", "company_size", "details")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -59,55 +58,28 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["short_keys"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
-@dataclass(frozen=True, slots=True)
-class ConversationState:
-    last_intent: str | None = None
-    last_topic: str | None = None
-    last_role: str | None = None
-    recommendation: str | None = None
-    pending: tuple[str, ...] = ()  # intents offered by a "did you mean" question
-    form: dict | None = None  # the talent request being filled in (bot/form.py)
-    recent: tuple[str, ...] = ()  # the user's last messages, for the transcript excerpt sales sees
-    extra: dict = field(default_factory=dict)  # e.g. source/campaign from a deep link
-
-    def evolve(self, **changes: object) -> ConversationState:
-        # Faster than dataclasses.replace, which validates every field: this runs twice a message.
-        fields = {"last_intent": self.last_intent, "last_topic": self.last_topic, "last_role": self.last_role,
-                  "recommendation": self.recommendation, "pending": self.pending, "form": self.form,
-                  "recent": self.recent, "extra": self.extra}
-        fields.update(changes)
-        return ConversationState(**fields)
-
-    def to_dict(self) -> dict:
-        # Hand-written rather than dataclasses.asdict: this runs on every message.
-        return {"last_intent": self.last_intent, "last_topic": self.last_topic, "last_role": self.last_role,
-                "recommendation": self.recommendation, "pending": list(self.pending), "form": self.form,
-                "recent": list(self.recent), "extra": self.extra}
-
-
 class Store:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 
-    def load(self, key: str) -> ConversationState:
+    def load(self, key: str) -> dict | None:
+        """The conversation's stored state, as the dialogue layer wrote it (None: a new conversation)."""
         # The per-message path uses the connection directly: sqlite-utils' execute() wrapper costs
         # more than the statement itself here.
         row = self.db.conn.execute("select state from conversations where key = ?", [key]).fetchone()
         if row is None:
-            return ConversationState()
+            return None
         try:
             data = json.loads(row[0])
-            data["pending"] = tuple(data.get("pending", ()))
-            data["recent"] = tuple(data.get("recent", ()))
-            return ConversationState(**data)
-        except (ValueError, TypeError):
-            return ConversationState()  # a state written by an older version: start afresh
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
 
-    def save(self, key: str, user: str, channel: str, state: ConversationState) -> None:
+    def save(self, key: str, user: str, channel: str, state: dict) -> None:
         self.db.conn.execute(
             "insert into conversations (key, user, channel, state, updated_at) values (?, ?, ?, ?, ?) "
             "on conflict(key) do update set state = excluded.state, updated_at = excluded.updated_at",
-            [key, user, channel, json.dumps(state.to_dict(), separators=(",", ":")), time.time()],
+            [key, user, channel, json.dumps(state, separators=(",", ":")), time.time()],
         )
 
     def record_fallback(self, text: str, channel: str, user: str) -> None:

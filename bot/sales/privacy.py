@@ -8,9 +8,9 @@ import uuid
 
 import sqlite_utils
 
-from bot.leads import FORGOTTEN, LeadStore, flat
-from bot.outbox import Outbox
-from bot.store import Store
+from bot.sales.leads import FORGOTTEN, LeadStore, flat
+from bot.sales.outbox import Outbox
+from bot.storage.store import Store
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
