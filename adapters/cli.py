@@ -7,6 +7,7 @@ import importlib
 import logging
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -58,6 +59,8 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.stories is not None:
+        return _eval_stories(args)
     from bot.evaluation.labelled import DEFAULT_SET, evaluate, format_report, load_cases
 
     path = Path(args.file) if args.file else DEFAULT_SET
@@ -68,6 +71,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     engine = _engine(args)
     print(format_report(evaluate(engine, cases), show_errors=args.errors))
+    return 0
+
+
+def _eval_stories(args: argparse.Namespace) -> int:
+    from bot.engine import Engine
+    from bot.evaluation.stories import DEFAULT_STORIES, evaluate_stories, format_story_report, load_stories
+
+    files = [Path(f) for f in args.stories] or sorted(DEFAULT_STORIES.glob("*.yaml"))
+    try:
+        for path in files:
+            load_stories(path)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+    def handler(today):
+        # Each file plays on its own in-memory database: stories file leads and erase data for real.
+        engine = Engine(open_db(":memory:"), today=(lambda: today) if today else date.today)
+        return engine.handle
+
+    report = evaluate_stories(handler, files)
+    print(format_story_report(report, show_replies=args.errors))
     return 0
 
 
@@ -142,7 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluation = add("eval", help="score intent recognition on a labelled YAML set")
     evaluation.add_argument("file", nargs="?", help="labelled set (default: eval/labelled.yaml)")
-    evaluation.add_argument("--errors", action="store_true", help="list every misclassified message")
+    evaluation.add_argument("--errors", action="store_true",
+                            help="list every misclassified message (with --stories: the failing replies)")
+    evaluation.add_argument("--stories", nargs="*", metavar="FILE", default=None,
+                            help="run conversation stories instead (default: eval/stories/*.yaml)")
     evaluation.set_defaults(func=cmd_eval)
 
     explain = add("explain", help="show how a message is understood: normalization, entities, ranking")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 import sqlite_utils
 
@@ -40,9 +42,10 @@ SLASH_COMMANDS = {"/start": "smalltalk.greet", "/help": "help", "/hire": "lead.s
 
 class Engine:
     def __init__(self, db: sqlite_utils.Database, notify: dict[str, tuple[str, ...]] | None = None,
-                 rules: Rules | None = None):
+                 rules: Rules | None = None, today: Callable[[], date] = date.today):
         """`notify`: for each event ("lead", "handoff"), the outbox sinks it is queued for, e.g.
-        {"lead": ("webhook", "slack"), "handoff": ("slack",)}."""
+        {"lead": ("webhook", "slack"), "handoff": ("slack",)}. `today`: the day relative dates
+        ("next week", "Q1") are read from."""
         knowledge.ensure_built(db)
         self.db = db
         self.store = Store(db)
@@ -66,7 +69,7 @@ class Engine:
         self.matcher.index_examples(lambda text: self.recognize(self.normalize(text).text).masked)
         self._nothing = self.recognize("")  # what a button press or an empty message "says"
         self.answers = Answers(self.kb, intent_data.messages())
-        self.form = TalentForm(intent_data.messages(), rules or Rules())
+        self.form = TalentForm(intent_data.messages(), rules or Rules(), today)
         self.flow = RequestFlow(self)
 
     @staticmethod
