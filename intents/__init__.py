@@ -17,7 +17,7 @@ from bot.types import Button
 from bot.understanding.prefilter import compiled
 
 INTENTS_DIR = Path(__file__).parent
-_DATA_FILES = {"lexicon.yaml", "topics.yaml", "signals.yaml", "messages.yaml", "qualification.yaml"}
+_DATA_FILES = {"lexicon.yaml", "topics.yaml", "signals.yaml", "messages.yaml", "qualification.yaml", "unknowns.yaml"}
 REQUIRED_IDS = (
     "pm.role pm.skills pm.when_to_hire ops.role ops.skills ops.when_to_hire compare.differences compare.need_both "
     "compare.work_together advise oncall.about oncall.benefits oncall.case_study oncall.pricing lead.start human "
@@ -101,6 +101,11 @@ def lexicon() -> dict:
 @cache
 def messages() -> dict:
     return _read(INTENTS_DIR / "messages.yaml")
+
+
+@cache
+def unknown_subjects() -> dict[str, dict]:
+    return _read(INTENTS_DIR / "unknowns.yaml")
 
 
 @cache

@@ -3,3 +3,5 @@
 from pathlib import Path
 
 DOCUMENTS_DIR = Path(__file__).parent / "documents"
+FACTS_FILE = Path(__file__).parent / "facts.yaml"
+POLICY_FILE = Path(__file__).parent / "policy.yaml"  # the owner's statements: not article facts

@@ -1,10 +1,21 @@
-"""Compose reply texts: knowledge-base sections for intents, templates from messages.yaml otherwise."""
+"""Compose reply texts: direct answers from facts, whole sections on request, advice, templates and the
+owner's policy statements. Nothing here reads the conversation state: the dialogue layer hands in what
+it needs (the question, the role, the facts already given)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
+from bot.answers.direct import DirectAnswers
+from bot.answers.facts import FactBook
 from bot.types import Source
 from bot.understanding.advice import Advice
+from knowledge import POLICY_FILE
 from knowledge.kb import KnowledgeBase, SectionText
+
+ROLE_SHORT = {"project_manager": "a PM", "operations_manager": "an ops manager", "both": "both roles"}
 
 
 def render_section(section: SectionText) -> str:
@@ -18,13 +29,26 @@ def render_section(section: SectionText) -> str:
 
 
 class Answers:
-    def __init__(self, kb: KnowledgeBase, messages: dict):
+    def __init__(self, kb: KnowledgeBase, messages: dict, policy_file: Path = POLICY_FILE):
         self.kb = kb
         self.messages = messages
+        self.policy_texts = {k: " ".join(str(v).split()) for k, v in
+                             (yaml.safe_load(policy_file.read_text(encoding="utf-8")) or {}).items()}
+        self.direct = DirectAnswers(FactBook(), kb)
         self._rendered: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[Source, ...]]] = {}
 
     def say(self, key: str, **values: str) -> str:
         return str(self.messages[key]).format(**values).strip()
+
+    def button(self, key: str) -> str:
+        return self.messages["buttons"][key]
+
+    def policy(self, key: str) -> str:
+        """One of the owner's statements (knowledge/policy.yaml): how OnCall works, not an article fact."""
+        return self.policy_texts[key]
+
+    def role_name(self, role: str) -> str:
+        return self.messages["role_names"][role]
 
     def sections(self, refs: tuple[str, ...]) -> tuple[list[str], list[Source]]:
         # Rendered once per set of sections: the knowledge base does not change under a running engine.
@@ -54,11 +78,13 @@ class Answers:
         texts = ["\n".join(lines)]
         if advice.recommendation == "both":
             texts.append(self.say("advise_both"))
+        return texts, self.signal_sources(advice)
+
+    def signal_sources(self, advice: Advice) -> list[Source]:
         refs = tuple(dict.fromkeys(s.source for s in advice.signals))
         if advice.recommendation == "both":
             refs += ("comparison#do-you-need-both",)
-        sources = [Source(s.document, s.heading) for s in (self.kb.section(r) for r in refs) if s]
-        return texts, sources
+        return [Source(s.document, s.heading) for s in (self.kb.section(r) for r in refs) if s]
 
     def title(self, intent: str) -> str:
         return self.messages["intent_titles"].get(intent, intent)

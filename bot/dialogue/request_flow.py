@@ -1,94 +1,177 @@
-"""Talent requests inside a conversation: starting the form, routing each message while it is open
-(answer, question, cancel), and recognizing a repeated confirmation after filing."""
+"""Talent requests inside a conversation: starting the form, and reading every message while it is open
+— an answer, several answers at once, a correction, a note for the details, a question about the
+request or about anything else (answered, then the same field asked again), or "cancel".
+
+Questions are answered through a function the dialogue manager hands in, so this module never reaches
+back up to it.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from bot.answers.compose import Answers
 from bot.dialogue.fields import SKIP
-from bot.dialogue.form import OPTIONAL, PREFIX, FormTurn
+from bot.dialogue.form import OPTIONAL, PREFIX, FormTurn, Said, TalentForm, copy
+from bot.dialogue.outcome import Outcome
 from bot.dialogue.state import ConversationState
 from bot.sales.leads import FIELDS
-from bot.types import Match, Message, Reply
-from bot.understanding.entities import Entities
+from bot.types import Button, Match, Message, Reply
+from bot.understanding.reader import Reading
 
-if TYPE_CHECKING:
-    from bot.engine import Engine
-
-STRUCTURED = ("role", "engagement", "start", "email", "phone", "company_size", "confirm")
-NOT_QUESTIONS = ("fallback", "cancel", "lead.start", "clarify")
+Answer = Callable[[Match, Reading, ConversationState], Outcome]
+STRUCTURED = ("role", "engagement", "start", "email", "phone", "company_size")
+FREE_TEXT = ("company", "name", "details")
 QUESTION_CONFIDENCE = 0.6
-_QUESTION = re.compile(r"(\?\s*$)|^(what|how|why|when|who|which|where|can|could|do|does|is|are|should|tell me)\b")
-_CONFIRM_AGAIN = re.compile(r"^(yes|y|yep|yeah|confirm\w*|send( it)?|submit|ok|okay|sure)\b")
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    reply: Reply
-    state: ConversationState
-    lead: dict | None = None  # the full lead record to file in this turn's transaction
-    forget: bool = False
+_NOT_QUESTIONS = ("fallback", "cancel", "lead.start", "clarify")
+# "oh and they should know Shopify", "also: must speak German": more for the details, whatever is asked now.
+_ADD_DETAILS = re.compile(
+    r"^((oh|ah|and|also|plus|btw|by the way|one more thing|ps|p s|note|fyi|oh and|and also)\b.{0,40})?"
+    r"\b(they|he|she|the role|the person|the candidate|someone|whoever|ideally they)\b.{0,15}\b(should|must|need to|"
+    r"needs to|has to|have to|would need to|ideally|will need to)\b.{0,12}\b(know|have|be|speak|understand|bring|"
+    r"come from|work with|handle|live|like)\b|^(oh and|and also|also|one more thing|btw|by the way|ps|fyi|"
+    r"note)\b(?!.*\?)")
+_CANCEL = re.compile(r"\b(cancel\w*|never ?mind|nvm|forget (it|about it|the (whole )?(thing|request))|abort|"
+                     r"scrap (it|that|this|the request)|drop it|changed my mind|not anymore|leave it|"
+                     r"(do not|dont) want to (continue|go on|proceed)|(lets |please )?stop( it| this| here| now)?$|"
+                     r"^stop\b|not now|call it off|hold off)\b")
+_WORTH_KEEPING_SKIP = frozenset(
+    "i we you me us a an the to for of and or would like want need needs looking request requesting hire hiring "
+    "get find book please some someone role can could help start started starting parttime fulltime "
+    "projectbased as soon possible asap lets our my".split())
 
 
 class RequestFlow:
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.form = engine.form
+    def __init__(self, form: TalentForm, answers: Answers):
+        self.form = form
+        self.answers = answers
 
-    def start(self, raw: str, entities: Entities, state: ConversationState, reply: Reply) -> Outcome:
-        """`raw` and `entities`: what the message that asked for talent said (it may pre-fill the form)."""
-        turn = self.form.start(raw, entities.text, entities, state.recommendation, reply.texts[0],
-                               state.extra.get("situation"))
-        return self._outcome(turn, state, reply.intent, reply.confidence)
+    # -- starting ------------------------------------------------------------------------------------
+    def start(self, reading: Reading, state: ConversationState, intro: str, from_offer: bool = False) -> Outcome:
+        """`reading`: the message that asked for talent (it may pre-fill the form); `from_offer`: it only
+        said yes to the assistant's offer, so it is no description of the need."""
+        found = self.form.found(self._said(reading)) if reading.raw else {}
+        if state.recommendation and "role" not in found:
+            found = {"role": state.recommendation, **found}
+        details = None
+        if reading.raw and not from_offer and _worth_keeping(reading):
+            details = " ".join(reading.raw.split())[:1000]
+        elif state.extra.get("situation"):
+            details = state.extra["situation"]
+        turn = self.form.start(found, None, intro, details)
+        return self._outcome(turn, state.evolve(offer=None, more=None), "lead.start", 1.0)
 
-    def turn(self, message: Message, state: ConversationState) -> Outcome | None:
-        """Handle the message if a request is open (or was just filed); None lets the engine answer."""
-        form = state.form
-        if not form:
-            return None
-        if form.get("status") == "filed":
-            # The filed marker stays until a new request starts, so a repeated "yes" never files twice.
-            text = message.text if message.button is None else message.button
-            if message.button == PREFIX + "confirm" or _CONFIRM_AGAIN.match(text.strip().lower()):
-                return Outcome(Reply("lead.start", 1.0, (self.form.already_filed(form["lead_id"]),)), state)
-            return None
-        return self._open(message, state, form)
-
-    def _open(self, message: Message, state: ConversationState, form: dict) -> Outcome:
-        if message.button and message.button.startswith(PREFIX):
-            turn = self.form.press(form, message.button) or self.form.prompt(form)
-            return self._outcome(turn, state, "lead.start", 1.0)
-        if message.button == "intent:cancel":
+    # -- while the form is open ----------------------------------------------------------------------
+    def turn(self, message: Message, reading: Reading, state: ConversationState, answer: Answer) -> Outcome:
+        form = copy(state.form)
+        said, acts, top = self._said(reading), reading.acts, reading.top
+        expecting = form["expecting"]
+        skipping = expecting in OPTIONAL and SKIP.match(said.normalized.strip())
+        if not skipping and (_CANCEL.search(said.normalized) or top.intent == "cancel" and top.confidence >= 0.8):
             return self._outcome(self.form.cancelled(), state, "cancel", 1.0)
-        if message.button and message.button.startswith("intent:"):
-            match = Match(message.button.removeprefix("intent:"), 1.0, ("button",))
-            return self._interrupt(match, self.engine.recognize(""), state, form)
-        text = message.text if message.button is None else message.button
-        entities, ranking = self.engine.understand(text, state)
-        top = ranking[0]
-        if form["expecting"] in OPTIONAL and SKIP.match(entities.text.strip()):
-            return self._outcome(self.form.answer(form, text, entities.text, entities), state, "lead.start", 1.0)
-        if top.intent == "cancel":
-            return self._outcome(self.form.cancelled(), state, "cancel", top.confidence)
-        question = top.intent not in NOT_QUESTIONS and top.confidence >= QUESTION_CONFIDENCE and (
-            form["expecting"] in STRUCTURED or _QUESTION.search(text.strip().lower()) or top.confidence >= 0.8)
-        if not question or form["expecting"] in STRUCTURED:
-            turn = self.form.answer(form, text, entities.text, entities)
+        if expecting in OPTIONAL and SKIP.match(said.normalized.strip()):
+            self.form.skip(form)
+            return self._outcome(self.form.next(form), state, "lead.start", 1.0)
+        if acts.about_request:
+            return self._about_request_in_form(acts.about_request, form, state)
+        found = self.form.found(said)
+        if form.pop("note_next", False) or not found and _ADD_DETAILS.search(said.normalized) and (
+                expecting != "details" and not acts.question):
+            self.form.add_details(form, " ".join(said.raw.split()))
+            return self._outcome(self.form.prompt(form, [self.form.text["details_added"]]), state, "lead.start", 1.0)
+        correcting = acts.correction or expecting == "confirm"
+        before = dict(form["fields"])
+        changed = self.form.fill(form, found, override=correcting)
+        corrected = [f for f in changed if f in before and f != expecting]
+        if corrected:
+            note = self.form.changed(form, corrected)
+            return self._outcome(self.form.next(form, [note]), state, "lead.start", 1.0)
+        if expecting == "confirm":
+            turn = self.form.at_confirm(form, said)
             if turn is not None:
                 return self._outcome(turn, state, "lead.start", 1.0)
+        elif expecting in changed or changed and expecting in form["fields"]:
+            return self._outcome(self.form.next(form), state, "lead.start", 1.0)
+        question = self._is_question(reading, expecting)
+        if expecting not in ("confirm",) and not (question and expecting in FREE_TEXT):
+            value, why = self.form.parse(expecting, said)
+            if value == "skip":
+                self.form.skip(form)
+                return self._outcome(self.form.next(form), state, "lead.start", 1.0)
+            if value is not None:
+                self.form.set(form, expecting, value)
+                return self._outcome(self.form.next(form), state, "lead.start", 1.0)
+            if changed:
+                return self._outcome(self.form.next(form), state, "lead.start", 1.0)
+        else:
+            why = "question"
         if question:
-            return self._interrupt(top, entities, state, form)
-        return self._outcome(self.form.invalid(form, text, entities.text, entities), state, "lead.start", 1.0)
+            return self._interrupt(answer(reading.top, reading, state), form, state)
+        if expecting == "confirm":
+            return self._outcome(self.form.ask(form, [self.form.text["what_to_change"]]), state, "lead.start", 1.0)
+        return self._outcome(self.form.invalid(form, why), state, "lead.start", 1.0)
 
-    def _interrupt(self, match: Match, entities, state: ConversationState, form: dict) -> Outcome:
+    def press(self, value: str, nothing: Reading, state: ConversationState, answer: Answer) -> Outcome | None:
+        """A button pressed while the form is open (or a form button from an older message)."""
+        form = state.form or {}
+        if form.get("status") == "filed" and value == PREFIX + "confirm":
+            return Outcome(Reply("lead.start", 1.0, (self.form.already_filed(form["lead_id"]),)), state)
+        if form.get("status") != "open":
+            return None
+        if value.startswith(PREFIX):
+            turn = self.form.press(form, value) or self.form.prompt(copy(form))
+            return self._outcome(turn, state, "lead.start", 1.0)
+        if value == "intent:cancel":
+            return self._outcome(self.form.cancelled(), state, "cancel", 1.0)
+        if value.startswith("intent:") and value != "intent:lead.start":
+            match = Match(value.removeprefix("intent:"), 1.0, ("button",))
+            return self._interrupt(answer(match, nothing, state), copy(form), state)
+        return None
+
+    def about_request(self, key: str, state: ConversationState) -> Outcome:
+        """A question about the request process outside an open form (before one, or after filing)."""
+        filed = (state.form or {}).get("lead_id") if (state.form or {}).get("status") == "filed" else None
+        offer = None
+        if key == "status":
+            text = self.form.text["status_filed"].format(id=filed) if filed else self.form.text["status_none"]
+            offer = None if filed else {"kind": "request", "role": state.recommendation}
+        elif key == "add_note" and filed:
+            text, offer = self.form.text["after_filed_note"].format(id=filed), {"kind": "human"}
+        else:
+            text = self.answers.policy({"add_note": "next_steps"}.get(key, key))
+        reply = Reply("request.question", 1.0, (text,))
+        return Outcome(reply, state.evolve(last_intent="request.question", offer=offer))
+
+    # -- internals -----------------------------------------------------------------------------------
+    def _about_request_in_form(self, key: str, form: dict, state: ConversationState) -> Outcome:
+        if key == "add_note":
+            form["note_next"] = True
+            before = [self.form.text["note_prompt"]]
+            turn = self.form.ask(form, before) if form["expecting"] != "confirm" else self.form.summary(form, before)
+        else:
+            policy = {"status": "next_steps"}.get(key, key)
+            turn = self.form.prompt(form, [self.answers.policy(policy), self.form.text["back_to_form"]])
+        return self._outcome(turn, state, "request.question", 1.0)
+
+    @staticmethod
+    def _is_question(reading: Reading, expecting: str) -> bool:
+        top, acts = reading.top, reading.acts
+        if reading.uncovered or acts.identity:
+            return True
+        if top.intent in _NOT_QUESTIONS or top.confidence < QUESTION_CONFIDENCE:
+            return acts.question and expecting in FREE_TEXT and len(reading.text.split()) > 2
+        return acts.question or top.confidence >= 0.8 and expecting in FREE_TEXT
+
+    def _interrupt(self, answered: Outcome, form: dict, state: ConversationState) -> Outcome:
         """Answer a question asked mid-form, then ask the same pending field again."""
-        answer, answered_state = self.engine.answer_intent(match, (match,), entities, state)
         prompt = self.form.prompt(form, [self.form.text["back_to_form"]])
-        reply = Reply(answer.intent, answer.confidence, answer.texts + prompt.texts, prompt.buttons,
-                      answer.sources, expecting=prompt.expecting, recommendation=answer.recommendation)
-        return Outcome(reply, answered_state.evolve(form=form))
+        reply = answered.reply
+        merged = Reply(reply.intent, reply.confidence, reply.texts + prompt.texts, prompt.buttons, reply.sources,
+                       expecting=prompt.expecting, recommendation=reply.recommendation, ranking=reply.ranking)
+        # The form stays open: a "yes" now answers the form, not the answer's offer.
+        return Outcome(merged, answered.state.evolve(form=form, offer=None), handoff=answered.handoff,
+                       unanswered=answered.unanswered)
 
     def _outcome(self, turn: FormTurn, state: ConversationState, intent: str, confidence: float) -> Outcome:
         lead = summary = None
@@ -97,5 +180,18 @@ class RequestFlow:
                                 "campaign": state.extra.get("campaign")}
             summary = {"id": lead["id"], "tier": lead["tier"], "qualified": lead["qualified"],
                        "score": lead["score"], "fields": {k: v for k, v in lead.items() if k in FIELDS and v}}
-        reply = Reply(intent, confidence, turn.texts, turn.buttons, expecting=turn.expecting, lead=summary)
-        return Outcome(reply, state.evolve(form=turn.form), lead)
+        buttons = turn.buttons
+        if turn.person:
+            buttons += (Button(self.answers.button("person"), "intent:human"),)
+        reply = Reply(intent, confidence, turn.texts, buttons, expecting=turn.expecting, lead=summary)
+        return Outcome(reply, state.evolve(form=turn.form, offer=None), lead)
+
+    @staticmethod
+    def _said(reading: Reading) -> Said:
+        return Said(reading.raw, reading.text, reading.entities)
+
+
+def _worth_keeping(reading: Reading) -> bool:
+    """Keep the opening message as the request's details when it says more than "i'd like to hire a PM"."""
+    extra = [w for w in reading.entities.masked.split() if w not in _WORTH_KEEPING_SKIP]
+    return bool(reading.entities.signals) or len(extra) >= 3

@@ -40,11 +40,12 @@ def lead_payload(lead: dict) -> dict:
     return flat(lead) | {"user": lead.get("user"), "transcript": lead.get("transcript", [])}
 
 
-def handoff_payload(message, state) -> dict:
-    """A "talk to a human" request: who, where, and what they said recently."""
+def handoff_payload(message, state, question: str | None = None) -> dict:
+    """A "talk to a human" request: who, where, the question to pass on, and what they said recently."""
     return {"id": f"H-{uuid.uuid4().hex[:10].upper()}", "user": message.user, "channel": message.channel,
-            "conversation": message.conversation_key, "transcript": list(state.recent[-6:]),
-            "last_topic": state.last_topic, "recommendation": state.recommendation}
+            "conversation": message.conversation_key, "question": question, "transcript": list(state.recent[-6:]),
+            "last_topic": state.last_topic, "recommendation": state.recommendation,
+            "campaign": state.extra.get("campaign")}
 
 
 def scrub(text: str) -> str:

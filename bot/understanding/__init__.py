@@ -1,0 +1,1 @@
+"""Understanding: what a message says on its own (normalize → entities → ranking → acts)."""

@@ -33,6 +33,7 @@ class Entities:
     signals: tuple[Signal, ...]
     mentions_both: bool
     other_one: bool
+    quotes: tuple[tuple[str, str], ...] = ()  # (signal id, the words that showed it): "why?" quotes them back
 
 
 # "our day-to-day is in decent shape, vendors under control, but the launch slips": a hiring signal
@@ -103,9 +104,11 @@ class EntityRecognizer:
             if phrase in self._strong and role not in strong:
                 strong.append(role)
         masked = self._roles.replace(scrubbed, role_spans, lambda phrase, role: ROLE_TOKEN)
-        hits = {self._signal_owner[index].id for index, found in self._signal_set.matches(scrubbed)
-                if not _settled(scrubbed, found)}
-        matched = tuple(s for s in self._signals if s.id in hits)
+        quotes: dict[str, str] = {}
+        for index, hit in self._signal_set.matches(scrubbed):
+            if not _settled(scrubbed, hit):
+                quotes.setdefault(self._signal_owner[index].id, hit.group(0).strip())
+        matched = tuple(s for s in self._signals if s.id in quotes)
         return Entities(
             text=text,
             roles=tuple(roles),
@@ -115,4 +118,5 @@ class EntityRecognizer:
             signals=matched,
             mentions_both=bool(_BOTH.search(text)),
             other_one=bool(_OTHER_ONE.search(text)),
+            quotes=tuple(quotes.items()),
         )

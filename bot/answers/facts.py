@@ -1,0 +1,99 @@
+"""Atomic facts (knowledge/facts.yaml): one claim each, tagged with role and aspect, citing a section.
+
+A direct answer picks the facts that answer the question instead of pasting whole sections: the
+facts of the aspect asked about ("how long does a PM stay?" → horizon), or a section's key facts for a
+broad question. Yes/no questions get their first word from the fact that settles them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from knowledge import FACTS_FILE
+
+ROLE_GROUPS = {"project_manager": ("project_manager", "both"), "operations_manager": ("operations_manager", "both")}
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    id: str
+    section: str  # document#slug: where the fact is grounded, and what "Tell me more" shows
+    role: str
+    aspect: str
+    text: str
+    key: int | None = None
+    brief: bool = False
+    usually: bool = False
+    yes: tuple[re.Pattern[str], ...] = ()
+    no: tuple[re.Pattern[str], ...] = ()
+    depends: tuple[re.Pattern[str], ...] = ()
+
+
+class FactBook:
+    def __init__(self, path: Path = FACTS_FILE):
+        data = _load(path)
+        self.aspects = tuple((name, re.compile(pattern)) for name, pattern in data["aspects"].items())
+        self.facts = tuple(_fact(raw) for raw in data["facts"])
+        self.by_id = {fact.id: fact for fact in self.facts}
+        self._by_section: dict[str, list[Fact]] = {}
+        for fact in self.facts:
+            self._by_section.setdefault(fact.section, []).append(fact)
+
+    def aspects_of(self, text: str) -> tuple[str, ...]:
+        return tuple(name for name, pattern in self.aspects if pattern.search(text))
+
+    def of_sections(self, refs: tuple[str, ...]) -> list[Fact]:
+        return [fact for ref in refs for fact in self._by_section.get(ref, ())]
+
+    def key_facts(self, refs: tuple[str, ...]) -> list[Fact]:
+        """Each section's key facts in order, sections interleaved: a summary covers every section."""
+        per_section = [sorted((f for f in self._by_section.get(ref, ()) if f.key), key=lambda f: f.key or 0)
+                       for ref in refs]
+        ordered = []
+        for rank in range(max((len(facts) for facts in per_section), default=0)):
+            ordered += [facts[rank] for facts in per_section if rank < len(facts)]
+        return ordered
+
+    def of_aspect(self, aspects: tuple[str, ...], pool: list[Fact], role: str | None) -> list[Fact]:
+        """Facts of the asked aspects: from the topic's own sections first, else anywhere for the role."""
+        found = [f for f in pool if f.aspect in aspects]
+        if found:
+            return found
+        roles = ROLE_GROUPS.get(role or "", ())
+        return [f for f in self.facts if f.aspect in aspects and (not roles or f.role in roles or f.role == "oncall")
+                and (role != "oncall" or f.role == "oncall")]
+
+
+def polarity(facts: list[Fact], question: str) -> tuple[str, Fact] | None:
+    """("No"/"Yes"/"Usually, yes"/"It depends", the fact that settles it) for a yes/no question."""
+    for fact in facts:
+        if any(p.search(question) for p in fact.no):
+            return "No", fact
+    for fact in facts:
+        if any(p.search(question) for p in fact.yes):
+            return ("Usually, yes" if fact.usually else "Yes"), fact
+    for fact in facts:
+        if any(p.search(question) for p in fact.depends):
+            return "It depends", fact
+    return None
+
+
+@cache
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _patterns(raw: dict, key: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in raw.get(key) or ())
+
+
+def _fact(raw: dict) -> Fact:
+    return Fact(id=raw["id"], section=raw["section"], role=raw["role"], aspect=raw["aspect"],
+                text=" ".join(str(raw["text"]).split()), key=raw.get("key"), brief=bool(raw.get("brief")),
+                usually=bool(raw.get("usually")), yes=_patterns(raw, "yes_when"), no=_patterns(raw, "no_when"),
+                depends=_patterns(raw, "depends_when"))

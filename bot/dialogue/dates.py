@@ -1,0 +1,114 @@
+"""When a talent request should start, read the way people say it, relative to today.
+
+"asap", "next week", "in 3 weeks", "in March", "Q1", "after the holidays", "next summer": each becomes a
+target day, then a bucket (asap within about two weeks, this month, this quarter, later), and the
+user's own words are kept as they typed them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+_MONTHS = {name: number for number, name in enumerate(
+    "january february march april may june july august september october november december".split(), start=1)}
+_MONTHS |= {name[:3]: number for name, number in list(_MONTHS.items())} | {"sept": 9}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "couple": 2,
+                 "few": 3, "several": 4}
+_KEYWORDS = (
+    ("asap", r"\b(as soon as possible|asap|immediately|right away|right now|urgent\w*|now|today|tomorrow|tmrw|tmr|"
+             r"this week|next week|in a few days|straight away|yesterday|monday|tuesday|wednesday|thursday|"
+             r"friday|within (a|one) week|in (a|one) week|this weekend|next few days)\b"),
+    ("later", r"\b(next year|no rush|just exploring|exploring|someday|some day|eventually|not sure|dont know|"
+              r"do not know|maybe later|no timeline|tbd|unknown|no idea|not decided|undecided|"
+              r"whenever|in the future|down the line|down the road)\b"),
+    ("this_month", r"\b(this month|end of (the |this )?month|within (a|one) month|in a month|by the end of the month|"
+                   r"in (two|2|three|3) weeks|couple of weeks|few weeks)\b"),
+    ("this_quarter", r"\b(next month|this quarter|next quarter|end of (the )?quarter|within (two|three|2|3) months|"
+                     r"in (two|three|2|3) months|couple of months|few months)\b"),
+)
+_RELATIVE = re.compile(r"\b(in|within) (\d+|a|an|one|two|three|four|five|six|couple|few|several)( of)? "
+                       r"(days?|weeks?|months?)\b")
+_QUARTER = re.compile(r"\b(q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th) quarter)\b")
+_QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_HOLIDAYS = re.compile(r"\b(after (the )?(holidays|holiday season|christmas|xmas|new year\w*)|(in |early in |start of )?"
+                       r"(the )?new year|(beginning|start) of (next )?(the )?year|end of (the )?year|year end|"
+                       r"before (christmas|the holidays))\b")
+_SEASONS = {"spring": (3, 20), "summer": (6, 21), "autumn": (9, 22), "fall": (9, 22), "winter": (12, 21)}
+_SEASON = re.compile(r"\b(after|before|in|next|this|by|early|late)?\s?(the )?(spring|summer|autumn|fall|winter)\b")
+# "may" is a month only where a date is expected ("in may", "by may"), never in "we may need…".
+_MONTH = re.compile(r"\b(early |mid |late |end of |beginning of |start of )?(" + "|".join(m for m in _MONTHS if m != "may")
+                    + r"|(?<=in |by )may|(?<=early |until )may)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    bucket: str  # asap | this_month | this_quarter | later
+    said: str  # the user's own words for it
+
+
+def bucket(days: int) -> str:
+    if days <= 14:
+        return "asap"
+    if days <= 31:
+        return "this_month"
+    return "this_quarter" if days <= 92 else "later"
+
+
+def parse_start(normalized: str, raw: str, today: date) -> Start | None:
+    """`normalized`: lowercase words with abbreviations expanded; `raw`: as typed (kept as `said`)."""
+    lowered = " ".join(re.findall(r"[\w']+", raw.lower()))
+    found = _target(normalized, lowered, today)
+    if found is None:
+        return None
+    kind, words = found
+    said = raw.strip() if len(raw.split()) <= 6 else words
+    return Start(kind, said[:80])
+
+
+def _target(normalized: str, lowered: str, today: date) -> tuple[str, str] | None:
+    quarter = _QUARTER.search(lowered)
+    if quarter:
+        number = int(quarter.group(2)) if quarter.group(2) else _QUARTER_WORDS[quarter.group(3)]
+        current = (today.month - 1) // 3 + 1
+        if number == current:
+            return "this_quarter", quarter.group(0)
+        year = today.year if number > current else today.year + 1
+        return bucket((date(year, 3 * number - 2, 1) - today).days), quarter.group(0)
+    holidays = _HOLIDAYS.search(normalized)
+    if holidays:
+        words = holidays.group(0)
+        if "before" in words or "end of" in words or "year end" in words:
+            return bucket((date(today.year, 12, 20) - today).days % 366), words
+        return bucket((date(today.year + 1, 1, 5) - today).days), words
+    for kind, pattern in _KEYWORDS:
+        match = re.search(pattern, normalized)
+        if match:
+            return kind, match.group(0)
+    relative = _RELATIVE.search(normalized)
+    if relative:
+        amount = _NUMBER_WORDS.get(relative.group(2)) or int(relative.group(2))
+        days = amount * {"d": 1, "w": 7, "m": 30}[relative.group(4)[0]]
+        return bucket(days), relative.group(0)
+    month = _MONTH.search(normalized)
+    if month:
+        number = _MONTHS[month.group(2)]
+        if number == today.month and not month.group(1):
+            return "this_month", month.group(0).strip()
+        day = 15 if month.group(1) and month.group(1).strip() in ("mid", "late", "end of") else 1
+        return bucket(_days_until(today, number, day)), month.group(0).strip()
+    season = _SEASON.search(normalized)
+    if season:
+        month_number, day = _SEASONS[season.group(3)]
+        if season.group(1) == "after":
+            month_number = month_number % 12 + 3 if month_number <= 9 else 3
+        return bucket(_days_until(today, month_number, day)), season.group(0).strip()
+    return None
+
+
+def _days_until(today: date, month: int, day: int) -> int:
+    target = date(today.year, month, day)
+    if target < today - timedelta(days=15):
+        target = date(today.year + 1, month, day)
+    return max(0, (target - today).days)
