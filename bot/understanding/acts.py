@@ -18,23 +18,29 @@ _AFFIRM = re.compile(
     r"that would be (great|good|nice|helpful)|please|yes please|correct|right|exactly|indeed|affirmative|"
     r"i guess so|i think so|sure thing|certainly|fine|cool|good|nice|awesome|great stuff|lovely|love it|"
     r"count me in|i am in|we are in)\b")
-# Accepting an offer to start something, whatever came before it ("sounds good, how do I get one?").
+# Accepting an offer to start something ("set it up", "let's do that"); and the same as a question
+# ("sounds good, how do I get one through you?").
 _PROCEED = re.compile(
-    r"\b(do it|do that|set (it|that|this|one|them) up|go ahead|lets do (it|that|this)|lets go|get (it|that) (going|started)|"
-    r"start (it|that|the request|one|the process)|sign (me|us) up|book (it|one|them|him|her)|make it happen|"
-    r"(how|where) (do|can|would) (i|we) (get|hire|book|request) (one|it|them|that|this)|"
-    r"get (me |us )?one|get one (through|from|via) you|(i|we) (will|would) (take|like) (it|one|that)|"
+    r"^(\w+ ){0,3}(do it|do that)\b|\b(set (it|that|this|one|them) up|go ahead|lets do (it|that|this)|lets go|"
+    r"get (it|that) (going|started)|start (it|that|the request|one|the process)|sign (me|us) up|"
+    r"book (it|one|them|him|her)|make it happen|get (me |us )?one|(i|we) (will|would) (take|like) (it|one|that)|"
     r"proceed|move forward|i am ready|we are ready|ready when you are|lets start|set me up|hook (me|us) up)\b")
+_PROCEED_QUESTION = re.compile(
+    r"\b((how|where) (do|can|would|should) (i|we) (get|hire|book|request|start|go about) (one|it|them|that|this|"
+    r"getting one|started)|get one (through|from|via) you|can (you|u) (set (that|it|one) up|get (me|us) one|"
+    r"arrange (that|it|one)))\b")
 _DENY = re.compile(
     r"^(no|nope|nah|naw|not now|not yet|not really|no thanks|no thank you|nothanks|maybe later|later|"
     r"i will pass|ill pass|pass|not interested|dont|do not|no need|not today|not right now|"
     r"i am good|im good|we are good|all good|its ok|it is ok|thats ok|that is ok|no its fine|"
     r"just (browsing|looking|curious|reading)|not at the moment|no not yet|nah (its|it is) fine)\b")
 _WHY = re.compile(
-    r"^(why( (is )?(that|so|this|it))?( then| though| tho| exactly| again)?$|how come|based on what|on what basis|"
+    r"^(hmm+ |hm |but |well |so |ok |okay |wait |really )*"
+    r"(why( (is )?(that|so|this|it))?( then| though| tho| exactly| again)?$|how come|based on what|on what basis|"
     r"what makes you (say|think) (that|so)|i thought (i|we) (needed|need|should get|wanted) (a |an )?role|"
     r"(hmm |but )?(are you|r you|you) sure|i was (kind of |kinda |sort of )?thinking (a |an |of |about )?role|"
-    r"(would not|wouldnt) (a |an )?role be better|what about (a |an )?role instead|"
+    r"(would not|wouldnt) (a |an )?role be better|what about (a |an )?role instead|i thought\b|"
+    r"i (still )?(think|feel) (i|we) need (a |an )?role|but (i|we) need (a |an )?role|"
     r"why (is )?(that|so)|why (do|would|did) you (say|think|recommend|suggest|pick|choose) (that|it|so|this|them|one)|"
     r"how did you (decide|get (that|there)|come to that|pick)|what is (that|it|this) based on|"
     r"explain (that|why|your reasoning|the reasoning)|why not (a |an )?\w+|why (a |an )?(role|that one|them)|"
@@ -49,7 +55,7 @@ _BRIEF = re.compile(
     r"\b(in one line|one liner|one sentence|in a sentence|in a line|tldr|tl dr|short version|briefly|"
     r"in short|in a nutshell|in a few words|summar\w*|sum (it |that )?up|short answer|keep it short|"
     r"shorter|too long|just the gist|the gist|short please|quick answer|simple terms|simply put|"
-    r"just tell me|in plain english|eli5)\b")
+    r"just tell me|in plain english|eli5|one line|1 line|in brief|short and sweet|quick version)\b")
 _ACK = re.compile(r"^((haha\w*|lol|lmao|ha) )?(ok|okay|k|cool|got it|gotcha|i see|makes sense|understood|noted|"
                   r"fair enough|alright|all right|right|nice|great|interesting|good to know|fine|sure|ah|oh|oh ok|"
                   r"ah ok|ok cool|ok got it|okay got it|ok i see|ahh|yeah|yep|awesome|lovely|perfect|haha\w*|lol)"
@@ -58,6 +64,11 @@ _CORRECTION = re.compile(
     r"\b(actually|wait|sorry|oops|my bad|i meant|i mean|correction|change|make it|make that|switch (it |that )?to|"
     r"instead|rather|not (a |an )?role|scratch that|on second thought|update|fix|should be|should say|"
     r"meant to say|typo)\b")
+# Words people put before the question itself: "ok so is it…", "wait, are they vetted?"
+_FILLER = re.compile(r"^((and|but|so|ok|okay|oh|hmm+|hm|wait|also|btw|by the way|well|um+|uh+|then|right|yeah|yes|"
+                     r"no|sorry|hey|hi|hello|lol|haha\w*|alright|cool|great|thanks|thank you|one more thing|"
+                     r"quick question|question|fair|fair enough|got it|i see|makes sense|interesting|nice)\s+)+")
+_COMMAND = re.compile(r"^(do it|do that|do so|do this)\b")  # "ok do it" starts with "do" and asks nothing
 _QUESTION_START = re.compile(
     r"^(what|how|why|when|who|whom|whose|which|where|can|could|do|does|did|is|are|was|should|would|will|"
     r"shall|may|might|have|has|am|tell me|any|is there|are there)\b")
@@ -72,7 +83,8 @@ _IDENTITY = re.compile(
     r"(is this|is that|this is) (a |an )?(bot|chatgpt|gpt|ai|human|real person|automated|robot|chatbot|"
     r"an actual person|a person)(?! for)|(what|who) are you(?! (guys|people|folks|as a company|doing))|who is this|whos this|"
     r"(you are|youre|you re|your) (a |an |just a )?(bot|robot|ai|machine|chatbot)|"
-    r"(are|r) (you|u) (even )?(real|alive|human|sentient|a person))\b")
+    r"(are|r) (you|u) (even )?(real|alive|human|sentient|a person)|repeat after me|"
+    r"(say|admit|pretend) (that )?(you are|youre|to be) (a )?(human|person|real)|i am (a )?(human|bot|robot))\b")
 _FORGET = re.compile(
     r"\b((delete|erase|remove|wipe|clear|purge|destroy|forget) (all )?(of )?(my|me|our|everything|all)\b.{0,25}"
     r"|forget (about )?me|forget (everything|all of (it|this)) (about me|i (said|told you))|"
@@ -130,11 +142,13 @@ def read_acts(text: str, raw: str) -> Acts:
         return NOTHING
     words = text.split()
     short = len(words) <= 6
-    question = raw.rstrip().endswith("?") or bool(_QUESTION_START.match(text))
+    asked = _FILLER.sub("", text)
+    question = raw.rstrip().endswith("?") or bool(_QUESTION_START.match(asked)) and not _COMMAND.match(asked)
     forget = bool(_FORGET.search(text)) and bool(_FORGET_OBJECT.search(text)) and not text.startswith("forget it")
     return Acts(
         affirm=bool(_AFFIRM.match(text)) and (short or bool(_PROCEED.search(text))),
-        proceed=bool(_PROCEED.search(text)) and len(words) <= 14,
+        proceed=len(words) <= 14 and (bool(_PROCEED.search(text)) and not question
+                                      or bool(_PROCEED_QUESTION.search(text))),
         deny=bool(_DENY.match(text)) and len(words) <= 8,
         why=bool(_WHY.match(text)) and len(words) <= 9,
         more=bool(_MORE.match(text)) and len(words) <= 9,
@@ -142,7 +156,7 @@ def read_acts(text: str, raw: str) -> Acts:
         ack=bool(_ACK.match(text)),
         correction=bool(_CORRECTION.search(text)),
         question=question,
-        yes_no=question and bool(_YES_NO_START.match(text)),
+        yes_no=question and bool(_YES_NO_START.match(asked)),
         identity=bool(_IDENTITY.search(text)) and len(words) <= 14,
         forget=forget and len(words) <= 16,
         about_request=next((key for key, pattern in _ABOUT_REQUEST if pattern.search(text)), None)

@@ -45,6 +45,9 @@ _SETTLED = re.compile(r"\b(fine|under control|in (good|decent|great|ok|okay) sha
                       r"(?<!make the )(?<!keep the )(locations|operations|things|it|business|everything|day to day|"
                       r"daytoday) (run|runs|are running|is running) smoothly)\b")
 _NEGATED = re.compile(r"\b(no|not|never|without|nothing|none)( a| an| the| any)?\s*$")
+# "switching from spreadsheets to a new ERP": what is being left behind is not the need.
+_LEAVING = re.compile(r"\b(from|off|replacing|replace|away from|instead of|ditch\w*|get rid of|retir\w*|moving off|"
+                      r"migrating off|move away from)\s+(our |the |all |those |these )?(\w+\s+){0,2}$")
 _CLAUSE_BREAK = re.compile(r"\b(but|however|though|although|yet|except|whereas|while|and also)\b")
 
 
@@ -53,6 +56,8 @@ def _settled(text: str, found: re.Match[str]) -> bool:
     after = text[found.end():found.end() + 40]
     if _NEGATED.search(before):
         return True  # "no launch on the horizon", "not a one-off"
+    if _LEAVING.search(before) and re.match(r"\s*(\w+\s+){0,2}(to|for|with)\b", text[found.end():]):
+        return True
     breaks = list(_CLAUSE_BREAK.finditer(before))
     clause = (before[breaks[-1].end():] if breaks else before) + found.group(0)
     following = _CLAUSE_BREAK.search(after)

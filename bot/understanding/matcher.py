@@ -29,7 +29,9 @@ _STOPWORDS = frozenset(
     "um uh kind sort there here with about as by from can could would should will also then than".split()
 )
 # A situation the company lives in ("our warehouse", "we keep slipping"), not the speaker's curiosity.
-_FIRST_PERSON = re.compile(r"\b(we|our|us|ours|were|weve|my (company|team|startup|business|firm|org\w*))\b")
+_FIRST_PERSON = re.compile(r"\b(we|our|us|ours|were|weve|i own|i run|my (company|team|startup|business|firm|"
+                           r"org\w*|shop|studios?|clinics?|stores?|restaurants?|agency|practice))\b")
+_HIRING = re.compile(r"\b(hire|hiring|recruit\w*|need|needs|get|bring in|bring on|employ|onboard)\b")
 _CHOICE = re.compile(
     r"\b(role or (a |an )?role|which (one|role)|who (do|should) (i|we)|(right|best) (hire|person|fit)|or both)\b")
 # The object of hiring or judging someone: "hire a sous chef", "makes a great grant writer".
@@ -245,8 +247,11 @@ class Matcher:
         top = matches[0].intent if matches else ""
         # "oncall vs a recruiter", "why use you instead of a recruiter": the title is the alternative.
         about_oncall = top == "oncall.benefits" or ("oncall" in entities.masked.split() and top.startswith("oncall."))
+        # "I own 3 yoga studios, teacher scheduling is chaos": a situation of ours that names a job in passing.
+        our_situation = len(entities.signals) >= 1 and bool(_FIRST_PERSON.search(entities.masked)) and not (
+            _HIRING.search(entities.masked))
         out = "job_seeking" in kinds or (
-            "titles" in kinds and not (in_scope_role and entities.signals) and not about_oncall
+            "titles" in kinds and not (in_scope_role and entities.signals) and not about_oncall and not our_situation
         )
         # "migrating off windows, do we need a PM?" is still a hiring question; "what is devops" is not.
         # "jira or asana for project management?" is about tools even though it names the role.
