@@ -54,7 +54,8 @@ class Engine:
         self.matcher = self.understanding.matcher
         self.answers = Answers(self.kb, intent_data.messages())
         self.form = TalentForm(intent_data.messages(), rules or Rules(), today)
-        self.dialogue = Dialogue(self.understanding, self.answers, self.intents, RequestFlow(self.form, self.answers))
+        flow = RequestFlow(self.form, self.answers, self.understanding.entities)
+        self.dialogue = Dialogue(self.understanding, self.answers, self.intents, flow)
 
     # -- public API ------------------------------------------------------------------------------
     def handle(self, message: Message, delivery_keys: tuple[str, ...] = ()) -> Reply | None:

@@ -67,12 +67,17 @@ class Answers:
             sources.append(Source(section.document, section.heading))
         return tuple(texts), tuple(sources)
 
-    def advice(self, advice: Advice) -> tuple[list[str], list[Source]]:
+    def advice(self, advice: Advice, brief: bool = False) -> tuple[list[str], list[Source]]:
         if advice.recommendation is None:
             return [self.say("advise_need_more")], []
         names = self.messages["role_names"]
         if not advice.signals:
             return [self.say("advise_earlier", choice=names[advice.recommendation])], []
+        if brief:  # "in one line": the recommendation and the signs, no list
+            reasons = " and ".join(s.label for s in advice.signals[:2])
+            choice = names[advice.recommendation]
+            return [self.say("advise_brief", choice=choice[0].upper() + choice[1:], reasons=reasons)], (
+                self.signal_sources(advice))
         lines = [self.say("advise_intro", choice=names[advice.recommendation]), self.say("advise_signals")]
         lines += [self.say("advise_signal_line", label=s.label, role=names[s.role]) for s in advice.signals]
         texts = ["\n".join(lines)]

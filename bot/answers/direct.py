@@ -27,6 +27,7 @@ class Composed:
     sources: tuple[Source, ...]
     facts: tuple[str, ...] = ()  # the facts said, so a repeat can be recognized
     more: bool = False  # the sections hold more than was said ("Tell me more")
+    narrow: bool = False  # answered a particular aspect or a yes/no question, not the topic as a whole
 
 
 class DirectAnswers:
@@ -57,14 +58,15 @@ class DirectAnswers:
         if repeated:
             chosen = chosen[:1]
         text = self._sentence(chosen, opening)
-        if repeated:
-            text = "As I mentioned, " + text[0].lower() + text[1:] if not opening else "As I said: " + text
+        if repeated:  # said a moment ago: say so, and keep it short
+            body = self._sentence(chosen, "")
+            text = f"{opening}, as I mentioned: {body}" if opening else f"As I mentioned, {body[0].lower()}{body[1:]}"
         elif not narrow and not opening and not brief:
             heading = self._heading(chosen[0].section)
             text = f"**{heading}**\n{text}" if heading else text
         said = {f.id for f in chosen}
         return Composed((text,), self._sources(chosen), tuple(f.id for f in chosen),
-                        more=any(f.id not in said for f in pool))
+                        more=any(f.id not in said for f in pool), narrow=bool(narrow or opening))
 
     def fact(self, fact_id: str) -> Fact | None:
         return self.facts.by_id.get(fact_id)

@@ -60,13 +60,13 @@ class FactBook:
         return ordered
 
     def of_aspect(self, aspects: tuple[str, ...], pool: list[Fact], role: str | None) -> list[Fact]:
-        """Facts of the asked aspects: from the topic's own sections first, else anywhere for the role."""
+        """Facts of the asked aspects: from the topic's own sections first, else — for a question about one
+        of the roles ("is part-time possible for an ops manager?") — from the role's other facts or OnCall's."""
         found = [f for f in pool if f.aspect in aspects]
-        if found:
+        if found or role not in ROLE_GROUPS:
             return found
-        roles = ROLE_GROUPS.get(role or "", ())
-        return [f for f in self.facts if f.aspect in aspects and (not roles or f.role in roles or f.role == "oncall")
-                and (role != "oncall" or f.role == "oncall")]
+        roles = (*ROLE_GROUPS[role], "oncall")
+        return [f for f in self.facts if f.aspect in aspects and f.role in roles]
 
 
 def polarity(facts: list[Fact], question: str) -> tuple[str, Fact] | None:

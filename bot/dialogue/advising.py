@@ -19,7 +19,7 @@ from intents import Signal
 # "the real problem is…", "actually it's more about…": the new facts replace the earlier picture.
 _REPLACE = re.compile(r"\b(real (problem|issue|pain)|main (problem|issue|pain|thing)|actual (problem|issue)|actually|"
                       r"more (about|of)|mostly|rather|the (problem|issue) is|really about|not really|biggest "
-                      r"(problem|issue|pain|headache)|underlying|root cause|instead|to be honest|truth is)\b")
+                      r"(problem|issue|pain|headache)|underlying|root cause|instead)\b")
 _SMALL = re.compile(r"\b((only|just) (\w+ ){0,2}(people|persons|staff|employees|of us|founders?|ppl)|"
                     r"(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|a dozen) "
                     r"(people|person|persons|staff|employees|of us|ppl|founders|heads)|"
@@ -44,9 +44,15 @@ def memo_of(advice: Advice, entities: Entities) -> dict:
     return {"rec": advice.recommendation, "signals": [[s.id, quotes.get(s.id, s.label)] for s in advice.signals]}
 
 
+# "the existing 4 run fine, it's just this opening": a statement about the situation that keeps the advice.
+_SETTLED = re.compile(r"\b(run|runs|running|is|are|works?|working|going)( pretty| really| totally| mostly)? (fine|smoothly|"
+                      r"well|ok|okay|great|under control)\b|\b(its|it is) (just|only|mainly|mostly) (this|the|our)\b")
+
+
 def adds_facts(entities: Entities) -> bool:
-    """New facts about the user's situation: hiring signals, a small team or a tight budget."""
-    return bool(entities.signals) or bool(_SMALL.search(entities.text)) or bool(_BUDGET.search(entities.text))
+    """New facts about the user's situation: hiring signals, a small team, a tight budget, what works."""
+    text = entities.text
+    return bool(entities.signals) or any(p.search(text) for p in (_SMALL, _BUDGET, _SETTLED))
 
 
 def recommendation_of(signals: list[Signal]) -> str | None:

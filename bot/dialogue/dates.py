@@ -25,7 +25,7 @@ _KEYWORDS = (
               r"whenever|in the future|down the line|down the road)\b"),
     ("this_month", r"\b(this month|end of (the |this )?month|within (a|one) month|in a month|by the end of the month|"
                    r"in (two|2|three|3) weeks|couple of weeks|few weeks)\b"),
-    ("this_quarter", r"\b(next month|this quarter|next quarter|end of (the )?quarter|within (two|three|2|3) months|"
+    ("this_quarter", r"\b(next month|this quarter|in (the )?(coming|next few) (weeks|months)|next quarter|end of (the )?quarter|within (two|three|2|3) months|"
                      r"in (two|three|2|3) months|couple of months|few months)\b"),
 )
 _RELATIVE = re.compile(r"\b(in|within) (\d+|a|an|one|two|three|four|five|six|couple|few|several)( of)? "
@@ -76,6 +76,9 @@ def _target(normalized: str, lowered: str, today: date) -> tuple[str, str] | Non
             return "this_quarter", quarter.group(0)
         year = today.year if number > current else today.year + 1
         return bucket((date(year, 3 * number - 2, 1) - today).days), quarter.group(0)
+    this_year = re.search(r"\b((later|sometime|some time|end of|before the end of) this year|this year)\b", normalized)
+    if this_year:  # somewhere between now and December
+        return bucket(((date(today.year, 12, 31) - today).days + 1) // 2), this_year.group(0)
     holidays = _HOLIDAYS.search(normalized)
     if holidays:
         words = holidays.group(0)

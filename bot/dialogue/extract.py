@@ -12,13 +12,20 @@ import re
 _TITLES = (r"ceo|coo|cto|cfo|cmo|cpo|cio|founder|co ?founder|cofounder|owner|director|head of [a-z]+|vp [a-z]*|"
            r"vice president|president|partner|manager|lead|chief [a-z]+ officer|managing director|md|gm|"
            r"general manager|principal|chair\w*|executive|administrator|coordinator|consultant|officer|"
-           r"operations|hr|people ops")
+           r"operations|hr|people ops|gesch\w+|inhaber\w*|leiter\w*|directeur\w*|gerente|fundador\w*")
+# Lines of a signature that are not the person: sign-offs and device footers.
+_SIGN_OFF = re.compile(r"^(best|kind|warm|many|all the best|regards|best regards|kind regards|warm regards|cheers|"
+                       r"thanks|thank you|many thanks|sincerely|yours|mit freundlichen gr\w+|viele gr\w+|"
+                       r"cordialement|saludos|atentamente|sent from my \w+|--)\b", re.IGNORECASE)
 _TITLE = re.compile(rf"^(?:{_TITLES})\b", re.IGNORECASE)
 _COMPANY_SUFFIX = re.compile(r"\b(ltd|limited|inc|llc|llp|gmbh|ag|bv|sa|sas|srl|plc|corp|corporation|co|company|"
                              r"group|labs|studio|studios|partners|holdings|technologies|tech|systems|solutions|"
                              r"health|foods|logistics|digital|ventures|agency)\.?$", re.IGNORECASE)
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’.-]*"
-_INTRO = re.compile(rf"\b(?:i'?m|i am|my name is|my name's|name is|name's|this is|it's|its|call me|i'm called)\s+"
+# "it's Tom", "this is Ana": only when the name is written as a name (capitalized), else "it's the rotas".
+_WEAK_INTRO = re.compile(rf"\b(?:[Tt]his is|[Ii]t'?s|[Ii]ts)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}})\b")
+_COMPANY_INTRO = re.compile(r"\b(?:[Ww]e'?re|[Ww]e are|[Ww]ere)\s+([A-Z][\w&'’-]+(?:\s+[A-Z0-9&][\w&'’-]*){0,3})")
+_INTRO = re.compile(rf"\b(?:i'?m|i am|my name is|my name's|name is|name's|call me|i'm called)\s+"
                     rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)(?=\s*(?:$|[,.;!\n]|\s(?:from|at|with|of|here|"
                     rf"and|the|ceo|coo|cto|founder|head|owner|-)\b))", re.IGNORECASE)
 _COMPANY_AFTER = re.compile(r"\b(?:from|at|with|work for|working for|working at|(?:ceo|coo|cto|cfo|founder|"
@@ -34,6 +41,12 @@ _COMMON = frozenset(
     "company business firm team startup request candidate candidates profile profiles manager managers project "
     "operations role pm ops hire hiring help send contact call email phone name boss ceo founder owner director "
     "good great fine sorry hear back first later soon asap now today tomorrow week month skip cancel stop".split())
+# "from next week", "at 9am", "from july": a time, never a company.
+_TIME_WORDS = frozenset(
+    "next this last early mid late end beginning start jan january feb february mar march apr april may june july "
+    "aug august sep sept september oct october nov november dec december monday tuesday wednesday thursday friday "
+    "saturday sunday q1 q2 q3 q4 home scratch day days week weeks month months year years summer winter spring fall "
+    "autumn christmas easter tomorrow today now then".split())
 _NOT_A_VALUE = re.compile(
     r"^(yes|yeah|yep|yup|no|nope|nah|ok|okay|sure|maybe|idk|dunno|not sure|why|what|huh|hmm+|thanks|thank you|"
     r"skip|none|n/?a|test|asdf\w*|lol|haha\w*)\W*$", re.IGNORECASE)
@@ -46,17 +59,19 @@ _QUESTION_START = re.compile(r"^(what|when|where|why|how|who|which|is|are|do|doe
 
 def find_name(raw: str) -> str | None:
     """A name the user introduces ("I'm Tom Baker", "my name is Ana") or the first line of a signature."""
-    for match in _INTRO.finditer(raw):
+    for match in (*_INTRO.finditer(raw), *_WEAK_INTRO.finditer(raw)):
         candidate = _tidy(match.group(1))
         if candidate and why_not_name(candidate) is None:
             return candidate
-    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    lines = [line.strip() for line in raw.splitlines() if line.strip() and not _SIGN_OFF.match(line.strip())]
     if len(lines) >= 2:
         for line in lines:
-            if "@" in line or re.search(r"\d", line) or _TITLE.match(line) or "," in line:
+            first = re.split(r"\s*(?:,|\||·| - | – )\s*", line)[0]
+            if "@" in first or re.search(r"\d", first) or _TITLE.match(first):
                 continue
-            if 2 <= len(line.split()) <= 3 and all(w[:1].isupper() for w in line.split()) and why_not_name(line) is None:
-                return line
+            words = first.split()
+            if 2 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and why_not_name(first) is None:
+                return first
             break
     return None
 
@@ -67,11 +82,14 @@ def find_company(raw: str) -> str | None:
         parts = [p.strip() for p in re.split(r"\s*(?:,|\||·| - | – | at )\s*", line) if p.strip()]
         if len(parts) == 2 and _TITLE.match(parts[0]) and why_not_company(parts[1]) is None:
             return _tidy(parts[1])
+        if len(parts) == 2 and _TITLE.match(parts[1]) and _COMPANY_SUFFIX.search(parts[0]):
+            return _tidy(parts[0])
         if len(parts) == 1 and _COMPANY_SUFFIX.search(line) and "@" not in line and len(line.split()) <= 5:
             return _tidy(line)
-    for match in _COMPANY_AFTER.finditer(raw):
+    for match in (*_COMPANY_INTRO.finditer(raw), *_COMPANY_AFTER.finditer(raw)):
         candidate = _tidy(re.split(r"[,.;!\n]| and ", match.group(1))[0])
-        if candidate and why_not_company(candidate) is None and candidate.lower().split()[0] not in _COMMON:
+        first = candidate.lower().split()[0] if candidate else ""
+        if candidate and why_not_company(candidate) is None and first not in _COMMON and first not in _TIME_WORDS:
             return candidate
     return None
 
@@ -81,7 +99,7 @@ def why_not_name(text: str) -> str | None:
     words = text.split()
     if _NOT_A_VALUE.match(text) or not words:
         return "answer"
-    if "?" in text or _QUESTION_START.match(text):
+    if "?" in text or _QUESTION_START.match(text) and len(words) > 2:  # "Will Turner" is a name
         return "question"
     if text.startswith("/") or _REQUEST.match(text):
         return "request"

@@ -13,7 +13,9 @@ ROLES = ("project_manager", "operations_manager", "both")
 ENGAGEMENTS = ("part_time", "full_time", "project_based")
 STARTS = ("asap", "this_month", "this_quarter", "later")
 SKIP = re.compile(r"^(skip|no|nope|none|n a|na|no thanks|pass|not now|rather not|prefer not to say|-|nothing|"
-                  r"no need|not needed|dont have one|do not have one|i dont have one|nah)( it| this| that)?$")
+                  r"no need|not needed|dont have one|do not have one|i dont have one|nah)( it| this| that)?$|"
+                  r"^(\w+ ){0,3}(no|skip|rather not|prefer not|would rather not|id rather not|i would rather not|"
+                  r"do not want to|dont want to|not going to|wont)( \w+){0,5}$")
 _EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _PERSONAL_DOMAINS = frozenset(
@@ -50,8 +52,14 @@ def parse_role(roles: tuple[str, ...], normalized: str) -> str | None:
     return wanted[0] if wanted else None
 
 
+_NEGATION = re.compile(r"\b(not|no|never|instead of|rather than|cant afford|can not afford|cannot afford|"
+                       r"dont need|do not need|dont want|do not want)( a| an| the)?\s*$")
+
+
 def parse_engagement(masked: str, answering: bool = False) -> str | None:
-    found = [kind for kind, pattern in _ENGAGEMENT_WORDS.items() if re.search(pattern, masked)]
+    """One engagement, or None when none or several are named ("full time, not part time" is full-time)."""
+    found = [kind for kind, pattern in _ENGAGEMENT_WORDS.items()
+             if any(not _NEGATION.search(masked[:m.start()]) for m in re.finditer(pattern, masked))]
     if not found and answering:
         found = [kind for kind, pattern in _ENGAGEMENT_ANSWER.items() if re.search(pattern, masked.strip())]
     return found[0] if len(found) == 1 else None
@@ -70,7 +78,8 @@ def parse_email(raw: str) -> tuple[str | None, str | None]:
     if candidate is None:
         return None, "no_email"
     try:
-        return validate_email(candidate, check_deliverability=False).normalized, None
+        # Lower-cased whole: mailboxes are case-insensitive in practice, and sales match on the address.
+        return validate_email(candidate, check_deliverability=False).normalized.lower(), None
     except EmailNotValidError as error:
         return None, str(error)
 
@@ -89,7 +98,9 @@ def parse_phone(raw: str, region: str | None = None) -> str | None:
             number = phonenumbers.parse(match.group(0), region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        # Possible (a plausible length for its country) rather than valid: numbering plans change faster
+        # than the library, and a person typing their own number knows it better than we do.
+        if phonenumbers.is_possible_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return None
 
@@ -114,7 +125,7 @@ def parse_company_size(normalized: str, answering: bool = True) -> str | None:
             return size_label(int(value * (1000 if headcount.group(3) else 1)))
     if not answering:
         return None
-    numbers = [int(n) for n in re.findall(r"\b\d{1,6}\b", normalized.replace(",", ""))]
+    numbers = [int(n) for n in re.findall(r"\b(\d{1,6})(?:ish|\+)?\b", normalized.replace(",", ""))]
     if not numbers:
         numbers = [v for k, v in _SIZE_WORDS.items() if k in normalized]
         thousands = re.search(r"\b(\d+)k\b", normalized)

@@ -20,9 +20,9 @@ from bot.dialogue.outcome import Outcome
 from bot.dialogue.questions import split_questions
 from bot.dialogue.request_flow import RequestFlow
 from bot.dialogue.state import ConversationState
-from bot.dialogue.topics import BUTTON_PREFIX, MORE_PREFIX, TopicReplies, clamp
+from bot.dialogue.topics import BUTTON_PREFIX, ELLIPTICAL_QUESTION, MORE_PREFIX, TopicReplies, clamp
 from bot.types import Button, Match, Message, Reply, Source
-from bot.understanding.acts import NOTHING
+from bot.understanding.acts import NOTHING, strip_fillers
 from bot.understanding.matcher import ACCEPT, OUT_OF_SCOPE, ROLE_TOPICS, TOO_CLOSE, content
 from bot.understanding.reader import Reading, Understanding
 
@@ -36,20 +36,22 @@ SLASH_COMMANDS = {"/start": "smalltalk.greet", "/help": "help", "/hire": "lead.s
 _NEED = re.compile(r"\b(need|needs|needed|needing|looking for|look for|looking to (hire|bring|get|find|engage)|want|"
                    r"wanna|get me|get us|find me|find us|send me|send us|search|searching|seeking|bring in|bring on|"
                    r"hire|hiring|book|require|requires|required|get (a|an|one|two|some)|engage)\b")
-_REQUEST_START = re.compile(r"^(hi |hey |hello |ok |so |then |please |pls )*(hire|book|get me|get us|find me|find us|"
+_REQUEST_START = re.compile(r"^(hi |hey |hello |ok |so |then |please |pls |actually |alright |right )*(hire|book|get me|"
+                            r"get us|find me|find us|lets (get|hire|book|go with|do) (that|the|a|an|one|both)|"
                             r"send me|send us|(i |we )?need (a|an|one|two|both|someone|somebody|role|help)|"
                             r"looking for|we are looking|i am looking|(i |we )?(want|would like|d like) (to (hire|get|book|"
                             r"bring|find|request|engage)|a |an |one |two |both |someone|role)|request|requesting|"
                             r"we are needing|we search|seeking|can (you|u) (find|get|send|"
                             r"arrange|book|hook)|could (you|u) (find|get|send|arrange))\b")
-_STARTING = re.compile(r"\bhow (do|can|should|would) (i|we) (get started|start|begin|proceed|sign up|go about hiring)\b")
-_ABOUT_ONCALL = re.compile(r"\b(you|your|yours|oncall|you guys|through you)\b")
-_CHOOSING = re.compile(r"\brole or (a |an )?role\b|\b(which|who) (one|role|should)\b")
+_STARTING = re.compile(r"\bhow (do |can |should |would |shall )?(i|we) (get started|start|begin|proceed|sign up|"
+                       r"go about hiring|get going)\b")
 # Asking whether something is possible is a question, not yet a request: "is part time even a thing?"
 _POSSIBLE = re.compile(r"^(is|are|do|does|can i|can we|could i|could we|would|should|is it|is there|do i|do we|"
-                       r"when|what|how|why|which)\b")
-
-
+                       r"will|what|which|who|why|when)\b")
+_SOCIAL = frozenset({"help", "smalltalk.greet", "smalltalk.thanks", "smalltalk.bye"})
+_ELLIPTICAL = re.compile(r"^(and|what about|how about|also|plus|or)( \w+){1,3}$")
+_ABOUT_ONCALL = re.compile(r"\b(you|your|yours|oncall|you guys|through you)\b")
+_CHOOSING = re.compile(r"\brole or (a |an )?role\b|\b(which|who) (one|role|should)\b")
 class Dialogue:
     def __init__(self, understanding: Understanding, answers: Answers, intents: dict[str, intent_data.Intent],
                  flow: RequestFlow):
@@ -93,7 +95,10 @@ class Dialogue:
     def _understood(self, reading: Reading, state: ConversationState) -> Outcome:
         acts, entities = reading.acts, reading.entities
         offer = state.offer or {}
-        if offer and (acts.affirm or acts.proceed) and not acts.question or offer and acts.proceed:
+        # An offer made earlier still stands after a question or two ("what would they do?" … "ok do it"),
+        # but a bare "ok" only accepts what the last reply asked.
+        asked = offer.get("asked", True)
+        if offer and (acts.proceed or acts.affirm and not acts.question and (asked or not acts.ack)):
             return self._accept(offer, reading, state)
         if offer and acts.deny:
             return self._template("decline", "decline", state)
@@ -103,8 +108,8 @@ class Dialogue:
             return self.topics.more(state.more, state)
         if acts.identity:
             return self.topics.identity(state)
-        if state.advice and adds_facts(entities) and reading.top.intent in ("advise", "fallback", "lead.start") or (
-                state.advice and entities.signals and not acts.question):
+        if state.advice and not acts.question and adds_facts(entities) and (
+                reading.top.intent in ("advise", "fallback", "lead.start") or entities.signals):
             return self._revise(reading, state)
         if acts.about_request:
             return self.flow.about_request(acts.about_request, state)
@@ -118,6 +123,11 @@ class Dialogue:
         both = self._two_questions(reading, state)
         if both is not None:
             return both
+        asked = state.extra.get("asked")
+        if asked and asked["yn"] and reading.top.intent == "fallback" and _ELLIPTICAL.match(entities.text) and (
+                state.last_intent in self.intents):
+            # "does an ops manager deal with vendors?" … "and budgets?": the same question about something else
+            return self.topics.answer(Match(state.last_intent, 0.8, (ELLIPTICAL_QUESTION,)), reading, state)
         return self._answer(reading, state)
 
     # -- a new question ------------------------------------------------------------------------------
@@ -125,10 +135,12 @@ class Dialogue:
         entities, ranking, top = reading.entities, reading.ranking, reading.top
         requested = self._is_request(reading)
         if top.intent == "lead.start" or requested:
-            if requested or reading.acts.proceed or _STARTING.search(entities.text) or not (
-                    reading.acts.question and _POSSIBLE.match(entities.text)):
+            possible = reading.acts.question and _POSSIBLE.match(strip_fillers(entities.text))
+            if requested or reading.acts.proceed or _STARTING.search(entities.text) or not possible:
                 return self.flow.start(reading, state, self.answers.say("lead_start"))
             ranking = tuple(m for m in ranking if m.intent != "lead.start") or ranking
+            if ranking[0].confidence < ACCEPT:
+                ranking = (Match("fallback", 1 - ranking[0].confidence, ("a question, not a request",)), *ranking)
             top = ranking[0]
         if top.intent == "fallback" and not entities.out_of_scope and state.last_topic != OUT_OF_SCOPE:
             grounded = self._from_knowledge(reading)
@@ -151,7 +163,7 @@ class Dialogue:
         if not (entities.strong_roles or entities.mentions_both) or not _NEED.search(entities.text):
             return False
         if _CHOOSING.search(entities.masked) or (reading.acts.question and not re.match(
-                r"^(hi |hey |hello )*(can|could) (you|u) ", entities.text)):
+                r"^(can|could|would) (you|u) ", strip_fillers(entities.text))):
             return False
         if _REQUEST_START.match(entities.text):
             return True
@@ -166,7 +178,8 @@ class Dialogue:
                 top.intent == "advise" and reading.entities.signals):
             return None
         covering = subject.partial
-        general = top.intent.split(".")[0] in ("pm", "ops", "compare") and top.confidence >= ACCEPT
+        general = subject.general and top.intent.split(".")[0] in ("pm", "ops", "compare") and (
+            top.confidence >= ACCEPT)
         if covering is None and general and not _ABOUT_ONCALL.search(reading.entities.masked):
             covering = top.intent  # "is a certification important for a PM?": about the role in general
         if covering in self.intents:
@@ -185,13 +198,17 @@ class Dialogue:
         parts = split_questions(reading.raw)
         if len(parts) < 2:
             return None
-        outcomes = []
+        subs = [self.read(part, state) for part in parts]
+        asked = [sub for sub in subs if sub.top.intent not in _SOCIAL]
+        if len(asked) == 1 and len(subs) == 2 and asked[0].top.intent != "fallback":
+            return self._answer(asked[0], state)  # "hiii how r u? … whats zowa btw": one real question
+        outcomes: list[Outcome] = []
         for part in parts:
-            sub = self.read(part, state)
+            sub = self.read(part, outcomes[-1].state if outcomes else state)  # "…and when an ops manager?"
             if sub.top.intent in ("fallback", "lead.start", "human", "cancel") or sub.top.confidence < 0.6 or not (
                     sub.acts.question or sub.acts.brief):
                 return None  # a story and then its question is one question, not two
-            outcomes.append(self.topics.answer(sub.top, sub, state))
+            outcomes.append(self.topics.answer(sub.top, sub, outcomes[-1].state if outcomes else state))
         if len({o.reply.intent for o in outcomes}) < 2:
             return None
         first, second = outcomes

@@ -18,6 +18,7 @@ from bot.dialogue.outcome import Outcome
 from bot.dialogue.state import ConversationState
 from bot.sales.leads import FIELDS
 from bot.types import Button, Match, Message, Reply
+from bot.understanding.entities import Entities
 from bot.understanding.reader import Reading
 
 Answer = Callable[[Match, Reading, ConversationState], Outcome]
@@ -32,6 +33,9 @@ _ADD_DETAILS = re.compile(
     r"needs to|has to|have to|would need to|ideally|will need to)\b.{0,12}\b(know|have|be|speak|understand|bring|"
     r"come from|work with|handle|live|like)\b|^(oh and|and also|also|one more thing|btw|by the way|ps|fyi|"
     r"note)\b(?!.*\?)")
+_CORRECTION_AT = re.compile(r"\b(actually|wait|make it|make that|change|switch|instead|rather|i meant|i mean|"
+                            r"should be|correction|update|scratch that|oops|sorry)\b")
+_CLAUSE_END = re.compile(r"[,;.!?]| because | since | as | coz | cause | we | our | but ", re.IGNORECASE)
 _CANCEL = re.compile(r"\b(cancel\w*|never ?mind|nvm|forget (it|about it|the (whole )?(thing|request))|abort|"
                      r"scrap (it|that|this|the request)|drop it|changed my mind|not anymore|leave it|"
                      r"(do not|dont) want to (continue|go on|proceed)|(lets |please )?stop( it| this| here| now)?$|"
@@ -43,9 +47,11 @@ _WORTH_KEEPING_SKIP = frozenset(
 
 
 class RequestFlow:
-    def __init__(self, form: TalentForm, answers: Answers):
+    def __init__(self, form: TalentForm, answers: Answers, entities_of: Callable[[str], Entities]):
+        """`entities_of(text)`: what a piece of a message says on its own (the understanding layer's reader)."""
         self.form = form
         self.answers = answers
+        self.entities_of = entities_of
 
     # -- starting ------------------------------------------------------------------------------------
     def start(self, reading: Reading, state: ConversationState, intro: str, from_offer: bool = False) -> Outcome:
@@ -70,47 +76,55 @@ class RequestFlow:
         skipping = expecting in OPTIONAL and SKIP.match(said.normalized.strip())
         if not skipping and (_CANCEL.search(said.normalized) or top.intent == "cancel" and top.confidence >= 0.8):
             return self._outcome(self.form.cancelled(), state, "cancel", 1.0)
-        if expecting in OPTIONAL and SKIP.match(said.normalized.strip()):
+        if skipping:
             self.form.skip(form)
             return self._outcome(self.form.next(form), state, "lead.start", 1.0)
         if acts.about_request:
             return self._about_request_in_form(acts.about_request, form, state)
+        noting = form.pop("note_next", False)  # the note asked for a moment ago
+        if not noting and self._is_question(reading, expecting):
+            # A question is answered, never stored: "when will I hear back?" is nobody's name.
+            return self._interrupt(answer(reading.top, reading, state), form, state)
         found = self.form.found(said)
-        if form.pop("note_next", False) or not found and _ADD_DETAILS.search(said.normalized) and (
-                expecting != "details" and not acts.question):
+        if noting or not found and _ADD_DETAILS.search(said.normalized) and expecting != "details":
             self.form.add_details(form, " ".join(said.raw.split()))
-            return self._outcome(self.form.prompt(form, [self.form.text["details_added"]]), state, "lead.start", 1.0)
+            form["details_done"] = form.get("details_done") or expecting == "details"
+            return self._outcome(self.form.next(form, [self.form.text["details_added"]]), state, "lead.start", 1.0)
         correcting = acts.correction or expecting == "confirm"
+        if correcting:
+            found = self._corrected(said) or found
         before = dict(form["fields"])
         changed = self.form.fill(form, found, override=correcting)
         corrected = [f for f in changed if f in before and f != expecting]
         if corrected:
-            note = self.form.changed(form, corrected)
-            return self._outcome(self.form.next(form, [note]), state, "lead.start", 1.0)
+            return self._outcome(self.form.next(form, [self.form.changed(form, corrected)]), state, "lead.start", 1.0)
         if expecting == "confirm":
             turn = self.form.at_confirm(form, said)
-            if turn is not None:
-                return self._outcome(turn, state, "lead.start", 1.0)
-        elif expecting in changed or changed and expecting in form["fields"]:
+            if turn is None:
+                turn = self.form.ask(form, [self.form.text["what_to_change"]])
+            return self._outcome(turn, state, "lead.start", 1.0)
+        if expecting in changed or changed and expecting in form["fields"]:
             return self._outcome(self.form.next(form), state, "lead.start", 1.0)
-        question = self._is_question(reading, expecting)
-        if expecting not in ("confirm",) and not (question and expecting in FREE_TEXT):
-            value, why = self.form.parse(expecting, said)
-            if value == "skip":
-                self.form.skip(form)
-                return self._outcome(self.form.next(form), state, "lead.start", 1.0)
-            if value is not None:
-                self.form.set(form, expecting, value)
-                return self._outcome(self.form.next(form), state, "lead.start", 1.0)
-            if changed:
-                return self._outcome(self.form.next(form), state, "lead.start", 1.0)
-        else:
-            why = "question"
-        if question:
-            return self._interrupt(answer(reading.top, reading, state), form, state)
-        if expecting == "confirm":
-            return self._outcome(self.form.ask(form, [self.form.text["what_to_change"]]), state, "lead.start", 1.0)
+        value, why = self.form.parse(expecting, said)
+        if value == "skip":
+            self.form.skip(form)
+            return self._outcome(self.form.next(form), state, "lead.start", 1.0)
+        if value is not None:
+            self.form.set(form, expecting, value)
+            return self._outcome(self.form.next(form), state, "lead.start", 1.0)
+        if changed:
+            return self._outcome(self.form.next(form), state, "lead.start", 1.0)
         return self._outcome(self.form.invalid(form, why), state, "lead.start", 1.0)
+
+    def _corrected(self, said: Said) -> dict:
+        """What a correction changes: read from the words after "actually", "make it", "change … to"
+        ("actually make it part-time, we can't afford full time right now" changes the engagement only)."""
+        marker = _CORRECTION_AT.search(said.raw.lower())
+        if marker is None:
+            return {}
+        clause = _CLAUSE_END.split(said.raw[marker.start():])[0]
+        entities = self.entities_of(clause)
+        return self.form.found(Said(clause, entities.text, entities))
 
     def press(self, value: str, nothing: Reading, state: ConversationState, answer: Answer) -> Outcome | None:
         """A button pressed while the form is open (or a form button from an older message)."""
@@ -156,8 +170,9 @@ class RequestFlow:
 
     @staticmethod
     def _is_question(reading: Reading, expecting: str) -> bool:
+        """A question to answer rather than a value for the pending field."""
         top, acts = reading.top, reading.acts
-        if reading.uncovered or acts.identity:
+        if acts.identity or reading.uncovered and acts.question:
             return True
         if top.intent in _NOT_QUESTIONS or top.confidence < QUESTION_CONFIDENCE:
             return acts.question and expecting in FREE_TEXT and len(reading.text.split()) > 2

@@ -19,6 +19,8 @@ from bot.understanding.unknowns import Subject
 BUTTON_PREFIX = "intent:"
 MORE_PREFIX = "more:"
 _ROLE_OF_PREFIX = {"pm": "project_manager", "ops": "operations_manager"}
+_ELLIPSIS = frozenset({"follow-up on previous topic", "a role on its own"})  # the matcher's evidence
+ELLIPTICAL_QUESTION = "the last question, about something else"
 _TEMPLATE_REPLIES = {
     "smalltalk.greet": "greet", "smalltalk.thanks": "thanks", "smalltalk.bye": "bye", "help": "help",
     "cancel": "cancel", "lead.start": "lead_start",
@@ -47,7 +49,7 @@ class TopicReplies:
         handoff = None
         if intent.id == "advise":
             advice = recommend(entities, state.recommendation)
-            texts, sources = self.answers.advice(advice)
+            texts, sources = self.answers.advice(advice, brief=reading.acts.brief)
             if advice.recommendation:
                 texts.append(self.answers.say("offer_request", choice=self.answers.role_name(advice.recommendation)))
                 changes["offer"] = {"kind": "request", "role": advice.recommendation}
@@ -77,8 +79,11 @@ class TopicReplies:
             changes["extra"] = {**state.extra, "asked_topic": asked}
         elif intent.id in ("fallback", "cancel"):
             topic = state.last_topic
+        standing = state.offer if (state.offer or {}).get("kind") == "request" else None
+        if standing:  # a recommendation's offer stands through follow-up questions, unasked
+            standing = {**standing, "asked": False}
         new_state = state.evolve(**{"last_intent": intent.id, "last_topic": topic, "last_role": role_now,
-                                    "pending": (), "offer": None, "more": None, **changes})
+                                    "pending": (), "offer": standing, "more": None, **changes})
         reply = Reply(intent.id, clamp(match.confidence), tuple(without_repeats(texts)), tuple(buttons),
                       tuple(sources), recommendation=changes.get("offer", {}).get("role") if intent.id == "advise"
                       else None, ranking=reading.ranking[:5])
@@ -87,11 +92,17 @@ class TopicReplies:
     def _from_facts(self, intent: intent_data.Intent, reading: Reading, state: ConversationState,
                     role: str | None) -> tuple[list[str], list, list[Button], dict]:
         acts = reading.acts
-        composed = self.answers.direct.topic(intent.sections, reading.entities.masked, role or state.last_role,
-                                             yes_no=acts.yes_no, brief=acts.brief,
-                                             given=frozenset(state.answered))
+        question, yes_no = reading.entities.masked, acts.yes_no
+        asked = state.extra.get("asked")
+        if asked and _ELLIPSIS.intersection(reading.top.evidence) and not acts.brief:
+            question, yes_no = asked["q"], asked["yn"]  # "is a PM short term?" … "and an ops manager?"
+        elif ELLIPTICAL_QUESTION in reading.top.evidence:
+            yes_no = True  # "and budgets?": asked like the last one
+        composed = self.answers.direct.topic(intent.sections, question, role or state.last_role,
+                                             yes_no=yes_no, brief=acts.brief, given=frozenset(state.answered))
         buttons = list(intent.buttons)
-        changes: dict = {}
+        changes: dict = {"extra": {**state.extra, "asked": {"q": question, "yn": yes_no}} if composed and (
+            composed.narrow) else {k: v for k, v in state.extra.items() if k != "asked"}}
         if composed is None:  # the owner's own documents have no facts: show the sections
             texts, sources = self.answers.sections(intent.sections)
         else:

@@ -84,7 +84,8 @@ _IDENTITY = re.compile(
     r"an actual person|a person)(?! for)|(what|who) are you(?! (guys|people|folks|as a company|doing))|who is this|whos this|"
     r"(you are|youre|you re|your) (a |an |just a )?(bot|robot|ai|machine|chatbot)|"
     r"(are|r) (you|u) (even )?(real|alive|human|sentient|a person)|repeat after me|"
-    r"(say|admit|pretend) (that )?(you are|youre|to be) (a )?(human|person|real)|i am (a )?(human|bot|robot))\b")
+    r"(say|admit|pretend) (that )?(you are|youre|your|to be|ur) (a )?(real )?(human|person|real)|"
+    r"i am (a )?(human|bot|robot))\b")
 _FORGET = re.compile(
     r"\b((delete|erase|remove|wipe|clear|purge|destroy|forget) (all )?(of )?(my|me|our|everything|all)\b.{0,25}"
     r"|forget (about )?me|forget (everything|all of (it|this)) (about me|i (said|told you))|"
@@ -103,13 +104,15 @@ _ABOUT_REQUEST = (
     ("commitment", re.compile(r"\b((is|does) (this|it|that|the request|sending (it|this)) (binding|a commitment|a "
                               r"contract|commit)|do (i|we) (have to|need to) (pay|sign|commit)|am i committing|"
                               r"(any|an) obligation|is (it|this) free to (ask|request|submit))\b")),
-    ("privacy", re.compile(r"\b(who (will |can |gets to |is going to )?(see|sees|read|reads|receive|receives|get|"
+    ("privacy", re.compile(r"\b(why (do|does|would) (you|oncall|the team|they) (need|want|ask for|require) "
+                           r"(my|the|our|a) (name|email|phone|number|details|company|info\w*)|"
+                           r"who (will |can |gets to |is going to )?(see|sees|read|reads|receive|receives|get|"
                            r"gets) (my|this|the|these) (details|info\w*|data|request|email|number)|what (do|will) "
                            r"you do with (my|the|this) (data|details|info\w*|email|number))\b")),
     ("add_note", re.compile(r"\b(can|could|may|do) (i|we) (add|include|attach|leave|put|write|mention) "
                             r"(a |an |some |another )?(note|comment|message|detail|details|info\w*|context|extra|"
                             r"more|something)\b")),
-    ("status", re.compile(r"\b(did (you|it|my request|that) (get|go|arrive|come) (through|in)|was (it|my request) "
+    ("status", re.compile(r"\b(did (you|it|my request|that) (actually |really )?(get|go|arrive|come) (through|in)|was (it|my request) "
                           r"(sent|received)|(status|update) (of|on) my request|have you (got|received) (it|my))\b")),
 )
 _FORGET_OBJECT = re.compile(r"\b(data|details|info\w*|conversation|chat|messages|history|account|personal|"
@@ -136,13 +139,18 @@ class Acts:
 NOTHING = Acts()
 
 
+def strip_fillers(text: str) -> str:
+    """The question without the words people put before it ("ok so", "wait", "hmm")."""
+    return _FILLER.sub("", text)
+
+
 def read_acts(text: str, raw: str) -> Acts:
     """`text`: the normalized message with role phrases masked (`role`); `raw`: what the user typed."""
     if not text:
         return NOTHING
     words = text.split()
     short = len(words) <= 6
-    asked = _FILLER.sub("", text)
+    asked = strip_fillers(text)
     question = raw.rstrip().endswith("?") or bool(_QUESTION_START.match(asked)) and not _COMMAND.match(asked)
     forget = bool(_FORGET.search(text)) and bool(_FORGET_OBJECT.search(text)) and not text.startswith("forget it")
     return Acts(

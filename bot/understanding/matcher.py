@@ -48,6 +48,7 @@ _FOLLOW_UP = re.compile(r"^(and|what about|how about|same for|same question for|
 class Context(Protocol):
     """What the conversation so far says about a follow-up (the dialogue layer's state provides it)."""
 
+    last_intent: str | None
     last_topic: str | None
     last_role: str | None
     extra: dict

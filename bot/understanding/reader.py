@@ -65,7 +65,10 @@ class Understanding:
         entities = self.entities(raw)
         ranking = tuple(self.matcher.rank(entities, context))
         acts = read_acts(entities.masked, raw)
-        return Reading(raw, entities, ranking, acts, self.unknowns.find(entities, acts))
+        # Inside a conversation about OnCall or the roles, "is there any guarantee?" is about them too.
+        in_domain = bool(context.last_intent) and context.last_topic != "out_of_scope" or bool(
+            getattr(context, "form", None))
+        return Reading(raw, entities, ranking, acts, self.unknowns.find(entities, acts, in_domain))
 
 
 def _domain_words(lexicon: dict) -> set[str]:

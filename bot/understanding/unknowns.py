@@ -29,21 +29,26 @@ class Subject:
     label: str
     nearest: str | None  # the closest fact the knowledge does cover (knowledge/facts.yaml)
     partial: str | None = None  # the intent that covers the subject in part: it answers first
+    general: bool = False  # can be asked about the roles in general ("is a certification important?")
 
 
 class Unknowns:
     def __init__(self, subjects: dict[str, dict], literals: dict | None = None):
-        self._subjects = [Subject(key, str(raw["label"]), raw.get("nearest"), raw.get("partial"))
-                          for key, raw in subjects.items()]
+        self._subjects = [Subject(key, str(raw["label"]), raw.get("nearest"), raw.get("partial"),
+                                  bool(raw.get("general"))) for key, raw in subjects.items()]
         self._owner = [index for index, raw in enumerate(subjects.values()) for _ in raw["patterns"]]
         self._patterns = PatternSet([p for raw in subjects.values() for p in raw["patterns"]], literals)
 
-    def find(self, entities: Entities, acts: Acts) -> Subject | None:
-        """The uncovered subject a question is about, if it is asked inside the domain."""
-        if entities.out_of_scope or not entities.masked:
+    def find(self, entities: Entities, acts: Acts, in_domain: bool = False) -> Subject | None:
+        """The uncovered subject a question is about, if it is asked inside the domain (`in_domain`: the
+        conversation so far is about OnCall or the roles)."""
+        if not entities.masked or any(o.kind != "senses" for o in entities.out_of_scope):
             return None  # "what's the salary of a data engineer" is about another job: out of scope
         text = entities.masked
-        for index, _ in self._patterns.matches(text):
-            if _DOMAIN.search(text) and (acts.question or _ASKING.search(text) or len(text.split()) <= 4):
+        for index, found in self._patterns.matches(text):
+            if entities.out_of_scope and not any(o.phrase in found.group(0) for o in entities.out_of_scope):
+                continue  # another sense of the words elsewhere in the message
+            if (in_domain or _DOMAIN.search(text)) and (acts.question or _ASKING.search(text)
+                                                        or len(text.split()) <= 4):
                 return self._subjects[self._owner[index]]
         return None
