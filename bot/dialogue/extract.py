@@ -101,7 +101,7 @@ def why_not_name(text: str) -> str | None:
         return "answer"
     if "?" in text or _QUESTION_START.match(text) and len(words) > 2:  # "Will Turner" is a name
         return "question"
-    if text.startswith("/") or _REQUEST.match(text):
+    if text.startswith("/") or _REQUEST.match(text) and len(words) > 2:
         return "request"
     if len(words) > 4 or re.search(r"[\d@#$%^&*=+<>{}\[\]]", text):
         return "sentence"

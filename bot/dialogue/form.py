@@ -27,7 +27,7 @@ OPTIONAL = ("phone", "company_size", "details")
 ORDER = REQUIRED + OPTIONAL
 CHOICES = {"role": parse.ROLES, "engagement": parse.ENGAGEMENTS, "start": parse.STARTS}
 PREFIX = "form:"
-MISSES_BEFORE_SKIP, MISSES_BEFORE_HELP, MISSES_BEFORE_PERSON = 2, 2, 3
+MISSES_BEFORE_SKIP, MISSES_BEFORE_HELP, MISSES_BEFORE_PERSON = 2, 2, 2
 _YES = re.compile(r"^(yes|y|yep|yeah|yup|sure|ok|okay|correct|confirm\w*|send( it)?|go ahead|looks (good|great|right)|"
                   r"perfect|submit|do it|all good|that is right|thats right|yes please|please do|send it over)\b")
 _NO = re.compile(r"^(no|nope|not yet|wait|hold on|not quite)\b")

@@ -81,6 +81,10 @@ class RequestFlow:
             return self._outcome(self.form.next(form), state, "lead.start", 1.0)
         if acts.about_request:
             return self._about_request_in_form(acts.about_request, form, state)
+        offered_person = (state.offer or {}).get("kind") == "human" and (acts.affirm or acts.proceed)
+        if offered_person or top.intent == "human" and top.confidence >= QUESTION_CONFIDENCE:
+            # "ok put me through to someone": a person, and the request stays where it was
+            return self._interrupt(answer(Match("human", 1.0, ("asked for a person",)), reading, state), form, state)
         noting = form.pop("note_next", False)  # the note asked for a moment ago
         if not noting and self._is_question(reading, expecting):
             # A question is answered, never stored: "when will I hear back?" is nobody's name.
@@ -199,7 +203,8 @@ class RequestFlow:
         if turn.person:
             buttons += (Button(self.answers.button("person"), "intent:human"),)
         reply = Reply(intent, confidence, turn.texts, buttons, expecting=turn.expecting, lead=summary)
-        return Outcome(reply, state.evolve(form=turn.form, offer=None), lead)
+        offer = {"kind": "human"} if turn.person else None
+        return Outcome(reply, state.evolve(form=turn.form, offer=offer), lead)
 
     @staticmethod
     def _said(reading: Reading) -> Said:

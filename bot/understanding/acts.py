@@ -24,7 +24,9 @@ _PROCEED = re.compile(
     r"^(\w+ ){0,3}(do it|do that)\b|\b(set (it|that|this|one|them) up|go ahead|lets do (it|that|this)|lets go|"
     r"get (it|that) (going|started)|start (it|that|the request|one|the process)|sign (me|us) up|"
     r"book (it|one|them|him|her)|make it happen|get (me |us )?one|(i|we) (will|would) (take|like) (it|one|that)|"
-    r"proceed|move forward|i am ready|we are ready|ready when you are|lets start|set me up|hook (me|us) up)\b")
+    r"proceed|move forward|i am ready|we are ready|ready when you are|lets start|set me up|hook (me|us) up|"
+    r"pass (it|that|this|my question|them) (on|along|over|to (the team|them|someone|a person|sales))|"
+    r"(ask|put me through to|connect me with|put me in touch with) (the team|them|someone|a person|sales))\b")
 _PROCEED_QUESTION = re.compile(
     r"\b((how|where) (do|can|would|should) (i|we) (get|hire|book|request|start|go about) (one|it|them|that|this|"
     r"getting one|started)|get one (through|from|via) you|can (you|u) (set (that|it|one) up|get (me|us) one|"
@@ -43,7 +45,7 @@ _WHY = re.compile(
     r"i (still )?(think|feel) (i|we) need (a |an )?role|but (i|we) need (a |an )?role|"
     r"why (is )?(that|so)|why (do|would|did) you (say|think|recommend|suggest|pick|choose) (that|it|so|this|them|one)|"
     r"how did you (decide|get (that|there)|come to that|pick)|what is (that|it|this) based on|"
-    r"explain (that|why|your reasoning|the reasoning)|why not (a |an )?\w+|why (a |an )?(role|that one|them)|"
+    r"explain (that|why|your reasoning|the reasoning)|why not (a |an )?\w+|why (a |an )?(role|that one|them|both|two|the other)|(tell me |explain )?why$|"
     r"really|what do you base (that|it) on|what makes (it|that|them) (the right|a good) (fit|choice)|"
     r"why (would|do) (i|we) need (a |an |that |this |them|one)?)")
 _MORE = re.compile(

@@ -48,6 +48,8 @@ _NEGATED = re.compile(r"\b(no|not|never|without|nothing|none)( a| an| the| any)?
 # "switching from spreadsheets to a new ERP": what is being left behind is not the need.
 _LEAVING = re.compile(r"\b(from|off|replacing|replace|away from|instead of|ditch\w*|get rid of|retir\w*|moving off|"
                       r"migrating off|move away from)\s+(our |the |all |those |these )?(\w+\s+){0,2}$")
+_NEW_SUBJECT = re.compile(r"\b(operations|ops|the team|our \w+|we|they|it|everything|things|the rest|"
+                          r"the existing \w*|everything else)( \w+)? (is|are|run|runs|works?|were|seems?)\b")
 _CLAUSE_BREAK = re.compile(r"\b(but|however|though|although|yet|except|whereas|while|and also)\b")
 
 
@@ -60,8 +62,9 @@ def _settled(text: str, found: re.Match[str]) -> bool:
         return True
     breaks = list(_CLAUSE_BREAK.finditer(before))
     clause = (before[breaks[-1].end():] if breaks else before) + found.group(0)
-    following = _CLAUSE_BREAK.search(after)
-    clause += after[:following.start()] if following else after
+    # "one app launch coming, ops are fine": a new subject after the signal starts another clause.
+    ends = [m.start() for m in (_CLAUSE_BREAK.search(after), _NEW_SUBJECT.search(after)) if m]
+    clause += after[:min(ends)] if ends else after
     return bool(_SETTLED.search(clause))
 
 

@@ -43,7 +43,7 @@ class Understanding:
         the prefilter's cached literal sets (filled in place for new regexes)."""
         lexicon = intent_data.lexicon()
         protected = (intent_data.INTENTS_DIR / "protected_words.txt").read_text(encoding="utf-8").split("\n")
-        known = {w for w in protected if w and not w.startswith("#")} | known_words
+        known = {w for w in protected if w and not w.startswith("#")} | known_words | _signal_words()
         for intent in intents.values():
             for example in intent.examples:
                 known.update(re.findall(r"[a-z]+", example.lower()))
@@ -83,4 +83,13 @@ def _domain_words(lexicon: dict) -> set[str]:
         for phrases in lexicon[group].values():
             for phrase in phrases:
                 words.update(phrase.split())
+    return words
+
+
+def _signal_words() -> set[str]:
+    """Words the hiring signals look for: never "corrected" into something else ("tripled" is not "tried")."""
+    words: set[str] = set()
+    for signal in intent_data.signals():
+        for pattern in signal.patterns:
+            words.update(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", pattern)))
     return words

@@ -44,10 +44,9 @@ class Unknowns:
         conversation so far is about OnCall or the roles)."""
         if not entities.masked or any(o.kind != "senses" for o in entities.out_of_scope):
             return None  # "what's the salary of a data engineer" is about another job: out of scope
+        # Another sense of a word ("PMP" the certificate) does not take an in-domain question out of scope.
         text = entities.masked
-        for index, found in self._patterns.matches(text):
-            if entities.out_of_scope and not any(o.phrase in found.group(0) for o in entities.out_of_scope):
-                continue  # another sense of the words elsewhere in the message
+        for index, _ in self._patterns.matches(text):
             if (in_domain or _DOMAIN.search(text)) and (acts.question or _ASKING.search(text)
                                                         or len(text.split()) <= 4):
                 return self._subjects[self._owner[index]]
