@@ -46,7 +46,8 @@ class DirectAnswers:
         narrow = self.facts.of_aspect(aspects, pool, role) if aspects else []
         opening, chosen = "", []
         if yes_no:
-            settled = polarity(narrow or pool, question) or polarity(self.facts.of_aspect(aspects, [], role), question)
+            settled = polarity(narrow, question) or polarity(pool, question) or polarity(
+                self.facts.of_aspect(aspects, [], role), question)
             if settled:
                 opening, first = settled
                 chosen = [first, *[f for f in narrow if f is not first][:NARROW_FACTS - 1]]

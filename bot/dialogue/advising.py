@@ -67,8 +67,11 @@ class Advising:
         self.answers = answers
         self.signals = {s.id: s for s in signals}
 
-    def explain(self, memo: dict) -> tuple[list[str], list[Source]]:
+    def explain(self, memo: dict, brief: bool = False) -> tuple[list[str], list[Source]]:
         names = self.answers.messages["role_names"]
+        if brief and memo.get("signals"):  # "in one line why": the user's words and the role
+            quotes = " and ".join(f'"{quote}"' for _, quote in memo["signals"][:2])
+            return [self.answers.say("explain_brief", quotes=quotes, role=names[memo["rec"]])], []
         lines = [self.answers.say("explain_advice", choice=names[memo["rec"]])]
         known = [(self.signals[sid], quote) for sid, quote in memo.get("signals", []) if sid in self.signals]
         lines += [self.answers.say("explain_signal", quote=quote, label=s.label, role=names[s.role])

@@ -103,7 +103,7 @@ class Dialogue:
         if offer and acts.deny:
             return self._template("decline", "decline", state)
         if acts.why and (state.advice or state.last_intent):
-            return self._explain(state)
+            return self._explain(state, brief=acts.brief)
         if acts.more and state.more:
             return self.topics.more(state.more, state)
         if acts.identity:
@@ -252,9 +252,9 @@ class Dialogue:
             return self._forget(state)
         return self.topics.answer(Match("human", 1.0, ("accepted the offer",)), reading, state)
 
-    def _explain(self, state: ConversationState) -> Outcome:
+    def _explain(self, state: ConversationState, brief: bool = False) -> Outcome:
         if state.advice:
-            texts, sources = self.advising.explain(state.advice)
+            texts, sources = self.advising.explain(state.advice, brief)
             buttons = (Button(self.answers.button("request"), BUTTON_PREFIX + "lead.start"),)
             offer = {"kind": "request", "role": state.advice["rec"]}
         else:

@@ -81,14 +81,15 @@ class RequestFlow:
             return self._outcome(self.form.next(form), state, "lead.start", 1.0)
         if acts.about_request:
             return self._about_request_in_form(acts.about_request, form, state)
+        if self._is_question(reading, expecting) and not (state.form.get("note_next") and not acts.question):
+            # A question is answered, never stored: "when will I hear back?" is nobody's name. A note
+            # asked for a moment ago is still awaited after it.
+            return self._interrupt(answer(reading.top, reading, state), form, state)
+        noting = form.pop("note_next", False)
         offered_person = (state.offer or {}).get("kind") == "human" and (acts.affirm or acts.proceed)
-        if offered_person or top.intent == "human" and top.confidence >= QUESTION_CONFIDENCE:
+        if not noting and (offered_person or top.intent == "human" and top.confidence >= QUESTION_CONFIDENCE):
             # "ok put me through to someone": a person, and the request stays where it was
             return self._interrupt(answer(Match("human", 1.0, ("asked for a person",)), reading, state), form, state)
-        noting = form.pop("note_next", False)  # the note asked for a moment ago
-        if not noting and self._is_question(reading, expecting):
-            # A question is answered, never stored: "when will I hear back?" is nobody's name.
-            return self._interrupt(answer(reading.top, reading, state), form, state)
         found = self.form.found(said)
         if noting or not found and _ADD_DETAILS.search(said.normalized) and expecting != "details":
             self.form.add_details(form, " ".join(said.raw.split()))

@@ -69,7 +69,7 @@ class TopicReplies:
         elif intent.id in _TEMPLATE_REPLIES:
             texts = [self.answers.say(_TEMPLATE_REPLIES[intent.id])]
         else:
-            texts, sources, buttons, changes = self._from_facts(intent, reading, state, role)
+            texts, sources, buttons, changes = self._from_facts(intent, match, reading, state, role)
         role_now = role or state.last_role
         topic = intent.topic
         if intent.id == "fallback" and entities.out_of_scope:
@@ -89,14 +89,14 @@ class TopicReplies:
                       else None, ranking=reading.ranking[:5])
         return Outcome(reply, new_state, handoff=handoff, unanswered=intent.id == "fallback")
 
-    def _from_facts(self, intent: intent_data.Intent, reading: Reading, state: ConversationState,
+    def _from_facts(self, intent: intent_data.Intent, match: Match, reading: Reading, state: ConversationState,
                     role: str | None) -> tuple[list[str], list, list[Button], dict]:
         acts = reading.acts
         question, yes_no = reading.entities.masked, acts.yes_no
         asked = state.extra.get("asked")
-        if asked and _ELLIPSIS.intersection(reading.top.evidence) and not acts.brief:
+        if asked and _ELLIPSIS.intersection(match.evidence) and not acts.brief:
             question, yes_no = asked["q"], asked["yn"]  # "is a PM short term?" … "and an ops manager?"
-        elif ELLIPTICAL_QUESTION in reading.top.evidence:
+        elif ELLIPTICAL_QUESTION in match.evidence:
             yes_no = True  # "and budgets?": asked like the last one
         composed = self.answers.direct.topic(intent.sections, question, role or state.last_role,
                                              yes_no=yes_no, brief=acts.brief, given=frozenset(state.answered))
@@ -135,7 +135,9 @@ class TopicReplies:
                    *self.intents["fallback"].buttons[:2])
         reply = Reply("unknown", 1.0, (" ".join(lines),), buttons, ranking=reading.ranking[:5])
         offer = {"kind": "human", "question": reading.raw[:500]}
-        return Outcome(reply, state.evolve(last_intent="unknown", offer=offer, more=None, pending=()),
+        roles = reading.entities.roles
+        role = roles[0] if len(roles) == 1 else state.last_role  # "…PMP certified?" "what skills do they have?"
+        return Outcome(reply, state.evolve(last_intent="unknown", last_role=role, offer=offer, more=None, pending=()),
                        unanswered=True)
 
     def partly(self, match: Match, reading: Reading, state: ConversationState, subject: Subject) -> Outcome:
@@ -159,6 +161,8 @@ class TopicReplies:
         for item in reading.entities.out_of_scope:
             if item.kind == "job_seeking":
                 return self.answers.say("fallback_job_seeker")
+            if item.kind == "tasks":
+                return self.answers.say("fallback_task")
             if item.kind == "titles":
                 return self.answers.say("fallback_other_title", title=item.phrase)
             return self.answers.say("fallback_other_sense", topic=item.phrase)

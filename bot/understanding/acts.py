@@ -48,6 +48,7 @@ _WHY = re.compile(
     r"explain (that|why|your reasoning|the reasoning)|why not (a |an )?\w+|why (a |an )?(role|that one|them|both|two|the other)|(tell me |explain )?why$|"
     r"really|what do you base (that|it) on|what makes (it|that|them) (the right|a good) (fit|choice)|"
     r"why (would|do) (i|we) need (a |an |that |this |them|one)?)")
+_WHY_LAST = re.compile(r"\b(tell me|explain|and|but|ok|so) (\w+ ){0,3}why$")  # "just tell me in one line why"
 _MORE = re.compile(
     r"^(tell me more|more|go on|more (details|detail|info|information)|elaborate|expand|keep going|"
     r"(give me |show me |i want |can i have |can i get )?(the )?(full|whole|long|complete|detailed) "
@@ -160,7 +161,7 @@ def read_acts(text: str, raw: str) -> Acts:
         proceed=len(words) <= 14 and (bool(_PROCEED.search(text)) and not question
                                       or bool(_PROCEED_QUESTION.search(text))),
         deny=bool(_DENY.match(text)) and len(words) <= 8,
-        why=bool(_WHY.match(text)) and len(words) <= 9,
+        why=(bool(_WHY.match(text)) or bool(_WHY_LAST.search(text))) and len(words) <= 9,
         more=bool(_MORE.match(text)) and len(words) <= 9,
         brief=bool(_BRIEF.search(text)),
         ack=bool(_ACK.match(text)),

@@ -106,6 +106,9 @@ class Matcher:
         if entities.signals:
             # A situation the user lives in ("our warehouse is chaos") asks for advice.
             ours, choosing = bool(_FIRST_PERSON.search(masked)), bool(_CHOICE.search(masked))
+            if ours and "need_both" in scores and not entities.roles and not entities.mentions_both:
+                # "we're replacing our CRM and our phone system at once": both projects, not both roles
+                scores["need_both"] *= 0.8
             weight = 0.45 + 0.12 * len(entities.signals) + (0.1 if ours else 0.0)
             if choosing:
                 weight += 0.3  # a situation plus "pm or ops?" is a request for a recommendation
@@ -253,7 +256,7 @@ class Matcher:
         # "I own 3 yoga studios, teacher scheduling is chaos": a situation of ours that names a job in passing.
         our_situation = len(entities.signals) >= 1 and bool(_FIRST_PERSON.search(entities.masked)) and not (
             _HIRING.search(entities.masked))
-        out = "job_seeking" in kinds or (
+        out = "job_seeking" in kinds or "tasks" in kinds or (
             "titles" in kinds and not (in_scope_role and entities.signals) and not about_oncall and not our_situation
         )
         # "migrating off windows, do we need a PM?" is still a hiring question; "what is devops" is not.
