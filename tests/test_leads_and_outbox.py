@@ -19,7 +19,7 @@ from conftest import replay_lines
 from receivers import WebhookReceiver
 
 REQUEST = ["I need a part-time PM for a product launch starting asap", "Acme Robotics", "Jane Doe",
-           "jane@acmerobotics.com", "+1 415 555 0100", "skip", "yes"]
+           "jane@acmerobotics.com", "+1 415 555 0100", "skip", "skip", "yes"]
 
 
 def file_request(engine: Engine, user: str = "jane", lines: list[str] = REQUEST) -> dict:

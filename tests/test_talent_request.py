@@ -27,6 +27,8 @@ def test_full_request_with_prefill_question_invalid_email_and_confirmation_files
     assert invalid["expecting"] == "email" and "jane@acme.com" in invalid["texts"][0]
     assert say(cli, "jane", "jane@acmerobotics.com")["expecting"] == "phone"
     assert say(cli, "jane", button="form:skip")["expecting"] == "company_size"
+    details = say(cli, "jane", "skip")
+    assert details["expecting"] == "details" and "product launch" in details["texts"][-1]  # what it noted
     summary = say(cli, "jane", "skip")
     assert summary["expecting"] == "confirm"
     assert "• Email: jane@acmerobotics.com" in summary["texts"][-1]
@@ -106,7 +108,7 @@ def test_the_situation_behind_a_recommendation_becomes_the_requests_details(cli)
     lines = ["our warehouse is chaos and shipping errors happen every day", "I'd like to request talent"]
     out = replay_lines(cli, [{"user": "w", "text": t} for t in lines])
     assert out[1]["expecting"] == "engagement"
-    answers = ("full time", "asap", "Wayne Logistics", "Bruce", "bruce@wayne.co", "skip", "skip", "yes")
+    answers = ("full time", "asap", "Wayne Logistics", "Bruce", "bruce@wayne.co", "skip", "skip", "skip", "yes")
     rest = replay_lines(cli, [{"user": "w", "text": t} for t in answers])
     assert rest[-1]["lead"]["fields"]["details"].startswith("our warehouse is chaos")
     assert rest[-1]["lead"]["fields"]["role"] == "operations_manager"

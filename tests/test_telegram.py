@@ -106,7 +106,7 @@ async def test_invalid_deep_link_payload_is_ignored_safely(fake, poller):
     await say(fake, poller, "/start <script>")
     assert greeting.startswith("Hi!")
     state = poller.translator.engine.store.load(f"telegram:{CHAT}")
-    assert "campaign" not in state["extra"]
+    assert "campaign" not in state.get("extra", {})
 
 
 async def test_cancel_and_forget(fake, poller):

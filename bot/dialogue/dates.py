@@ -24,7 +24,7 @@ _KEYWORDS = (
               r"do not know|maybe later|no timeline|tbd|unknown|no idea|not decided|undecided|"
               r"whenever|in the future|down the line|down the road)\b"),
     ("this_month", r"\b(this month|end of (the |this )?month|within (a|one) month|in a month|by the end of the month|"
-                   r"in (two|2|three|3) weeks|couple of weeks|few weeks)\b"),
+                   r"in (three|3|four|4) weeks)\b"),
     ("this_quarter", r"\b(next month|this quarter|in (the )?(coming|next few) (weeks|months)|next quarter|end of (the )?quarter|within (two|three|2|3) months|"
                      r"in (two|three|2|3) months|couple of months|few months)\b"),
 )

@@ -90,6 +90,8 @@ class Dialogue:
             return self._confirm_forget(state)
         if state.form and state.form.get("status") == "open":
             return self.flow.turn(message, reading, state, self._answer_in_form)
+        if state.form and not state.offer and (acts.affirm or acts.proceed):
+            return self.flow.filed_again(state)  # a second "yes" never files the request twice
         return self._understood(reading, state)
 
     def _understood(self, reading: Reading, state: ConversationState) -> Outcome:

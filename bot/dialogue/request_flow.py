@@ -148,6 +148,10 @@ class RequestFlow:
             return self._interrupt(answer(match, nothing, state), copy(form), state)
         return None
 
+    def filed_again(self, state: ConversationState) -> Outcome:
+        reply = Reply("lead.start", 1.0, (self.form.already_filed(state.form["lead_id"]),))
+        return Outcome(reply, state)
+
     def about_request(self, key: str, state: ConversationState) -> Outcome:
         """A question about the request process outside an open form (before one, or after filing)."""
         filed = (state.form or {}).get("lead_id") if (state.form or {}).get("status") == "filed" else None

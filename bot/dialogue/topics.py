@@ -98,7 +98,8 @@ class TopicReplies:
             question, yes_no = asked["q"], asked["yn"]  # "is a PM short term?" … "and an ops manager?"
         elif ELLIPTICAL_QUESTION in match.evidence:
             yes_no = True  # "and budgets?": asked like the last one
-        composed = self.answers.direct.topic(intent.sections, question, role or state.last_role,
+        about_roles = intent.id.split(".")[0] in ("pm", "ops", "compare")  # not OnCall's or Zowa's own facts
+        composed = self.answers.direct.topic(intent.sections, question, (role or state.last_role) if about_roles else None,
                                              yes_no=yes_no, brief=acts.brief, given=frozenset(state.answered))
         buttons = list(intent.buttons)
         changes: dict = {"extra": {**state.extra, "asked": {"q": question, "yn": yes_no}} if composed and (
