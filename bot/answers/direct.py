@@ -34,15 +34,27 @@ class DirectAnswers:
     def __init__(self, facts: FactBook, kb: KnowledgeBase):
         self.facts = facts
         self.kb = kb
+        # A broad question's answer depends only on the topic's sections: composed once per topic.
+        self._summaries: dict[tuple[str, ...], Composed | None] = {}
 
     def topic(self, sections: tuple[str, ...], question: str, role: str | None, *, yes_no: bool = False,
               brief: bool = False, given: frozenset[str] = frozenset()) -> Composed | None:
         """Answer `question` (normalized, role phrases masked) from the facts of `sections`; None when the
         sections have no facts (an owner's own documents): the caller shows the sections instead."""
+        aspects = self.facts.aspects_of(question)
+        if not aspects and not yes_no and not brief:
+            if sections not in self._summaries:
+                self._summaries[sections] = self._compose(sections, "", None, (), False, False, frozenset())
+            summary = self._summaries[sections]
+            if summary is None or not set(summary.facts) <= given:
+                return summary
+        return self._compose(sections, question, role, aspects, yes_no, brief, given)
+
+    def _compose(self, sections: tuple[str, ...], question: str, role: str | None, aspects: tuple[str, ...],
+                 yes_no: bool, brief: bool, given: frozenset[str]) -> Composed | None:
         pool = self.facts.of_sections(sections)
         if not pool:
             return None
-        aspects = self.facts.aspects_of(question)
         narrow = self.facts.of_aspect(aspects, pool, role) if aspects else []
         opening, chosen = "", []
         if yes_no:
@@ -111,6 +123,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 def without_repeats(texts: list[str]) -> list[str]:
     """No sentence twice in one reply: a later text drops the sentences an earlier one already said."""
+    if len(texts) < 2:
+        return texts  # one text is one composition: its facts are distinct
     seen: set[str] = set()
     out = []
     for text in texts:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.understanding.prefilter import PatternSet
 from knowledge import FACTS_FILE
 
 ROLE_GROUPS = {"project_manager": ("project_manager", "both"), "operations_manager": ("operations_manager", "both")}
@@ -37,7 +38,8 @@ class Fact:
 class FactBook:
     def __init__(self, path: Path = FACTS_FILE):
         data = _load(path)
-        self.aspects = tuple((name, re.compile(pattern)) for name, pattern in data["aspects"].items())
+        self._aspect_names = list(data["aspects"])
+        self._aspects = PatternSet(list(data["aspects"].values()))  # a literal screen first: few regexes run
         self.facts = tuple(_fact(raw) for raw in data["facts"])
         self.by_id = {fact.id: fact for fact in self.facts}
         self._by_section: dict[str, list[Fact]] = {}
@@ -45,7 +47,7 @@ class FactBook:
             self._by_section.setdefault(fact.section, []).append(fact)
 
     def aspects_of(self, text: str) -> tuple[str, ...]:
-        return tuple(name for name, pattern in self.aspects if pattern.search(text))
+        return tuple(self._aspect_names[index] for index, _ in self._aspects.matches(text))
 
     def of_sections(self, refs: tuple[str, ...]) -> list[Fact]:
         return [fact for ref in refs for fact in self._by_section.get(ref, ())]

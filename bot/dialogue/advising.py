@@ -45,8 +45,9 @@ def memo_of(advice: Advice, entities: Entities) -> dict:
 
 
 # "the existing 4 run fine, it's just this opening": a statement about the situation that keeps the advice.
-_SETTLED = re.compile(r"\b(run|runs|running|is|are|works?|working|going)( pretty| really| totally| mostly)? (fine|smoothly|"
-                      r"well|ok|okay|great|under control)\b|\b(its|it is) (just|only|mainly|mostly) (this|the|our)\b")
+_SETTLED = re.compile(r"\b(run|runs|running|is|are|works?|working|going)( pretty| really| totally| mostly)? "
+                      r"(fine|smoothly|well|ok|okay|great|under control)\b|"
+                      r"\b(its|it is) (just|only|mainly|mostly) (this|the|our)\b")
 
 
 def adds_facts(entities: Entities) -> bool:

@@ -25,21 +25,23 @@ _KEYWORDS = (
               r"whenever|in the future|down the line|down the road)\b"),
     ("this_month", r"\b(this month|end of (the |this )?month|within (a|one) month|in a month|by the end of the month|"
                    r"in (three|3|four|4) weeks)\b"),
-    ("this_quarter", r"\b(next month|this quarter|in (the )?(coming|next few) (weeks|months)|next quarter|end of (the )?quarter|within (two|three|2|3) months|"
+    ("this_quarter", r"\b(next month|this quarter|in (the )?(coming|next few) (weeks|months)|next quarter|"
+                     r"end of (the )?quarter|within (two|three|2|3) months|"
                      r"in (two|three|2|3) months|couple of months|few months)\b"),
 )
 _RELATIVE = re.compile(r"\b(in|within) (\d+|a|an|one|two|three|four|five|six|couple|few|several)( of)? "
                        r"(days?|weeks?|months?)\b")
 _QUARTER = re.compile(r"\b(q([1-4])|(first|second|third|fourth|1st|2nd|3rd|4th) quarter)\b")
 _QUARTER_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
-_HOLIDAYS = re.compile(r"\b(after (the )?(holidays|holiday season|christmas|xmas|new year\w*)|(in |early in |start of )?"
-                       r"(the )?new year|(beginning|start) of (next )?(the )?year|end of (the )?year|year end|"
+_HOLIDAYS = re.compile(r"\b(after (the )?(holidays|holiday season|christmas|xmas|new year\w*)|"
+                       r"(in |early in |start of )?(the )?new year|(beginning|start) of (next )?(the )?year|"
+                       r"end of (the )?year|year end|"
                        r"before (christmas|the holidays))\b")
 _SEASONS = {"spring": (3, 20), "summer": (6, 21), "autumn": (9, 22), "fall": (9, 22), "winter": (12, 21)}
 _SEASON = re.compile(r"\b(after|before|in|next|this|by|early|late)?\s?(the )?(spring|summer|autumn|fall|winter)\b")
 # "may" is a month only where a date is expected ("in may", "by may"), never in "we may need…".
-_MONTH = re.compile(r"\b(early |mid |late |end of |beginning of |start of )?(" + "|".join(m for m in _MONTHS if m != "may")
-                    + r"|(?<=in |by )may|(?<=early |until )may)\b")
+_MONTH = re.compile(r"\b(early |mid |late |end of |beginning of |start of )?("
+                    + "|".join(m for m in _MONTHS if m != "may") + r"|(?<=in |by )may|(?<=early |until )may)\b")
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,8 @@ _SIZE_WORDS = {"just me": 1, "solo": 1, "handful": 5, "dozen": 12, "hundred": 10
 # A head count inside a longer message: "120 staff", "team of 12", "~2k employees".
 _HEADCOUNT = re.compile(r"(~|about |around |roughly |approx\w* )?\b(\d[\d,.]*)\s?(k\b)?\s*(\+\s*)?"
                         r"(people|persons|staff|employees|emps|ppl|heads|fte|ftes|team members|of us|workers|"
-                        r"strong|person (company|team|startup|business|firm))\b|\bteam of (\d+)\b|\bheadcount (of )?(\d+)\b")
+                        r"strong|person (company|team|startup|business|firm))\b|\bteam of (\d+)\b|"
+                        r"\bheadcount (of )?(\d+)\b")
 
 
 def parse_role(roles: tuple[str, ...], normalized: str) -> str | None:

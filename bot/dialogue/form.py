@@ -31,6 +31,8 @@ MISSES_BEFORE_SKIP, MISSES_BEFORE_HELP, MISSES_BEFORE_PERSON = 2, 2, 2
 _YES = re.compile(r"^(yes|y|yep|yeah|yup|sure|ok|okay|correct|confirm\w*|send( it)?|go ahead|looks (good|great|right)|"
                   r"perfect|submit|do it|all good|that is right|thats right|yes please|please do|send it over)\b")
 _NO = re.compile(r"^(no|nope|not yet|wait|hold on|not quite)\b")
+_INTRODUCES = re.compile(r"\b(i'?m|i am|name|this is|it'?s|its|call me|from|at|with|work|ceo|coo|cto|founder|owner|"
+                         r"head|director|company|called|we'?re|we are|representing|ltd|inc|llc|gmbh)\b", re.IGNORECASE)
 _CHANGE = re.compile(r"\b(change|edit|update|fix|correct|wrong)\b")
 
 
@@ -70,12 +72,18 @@ class TalentForm:
         role = parse.parse_role(said.entities.roles, said.normalized)
         if role:
             out["role"] = role
-        values = {"engagement": parse.parse_engagement(said.masked), "start": parse_start(said.normalized, said.raw,
-                  self.today()), "company_size": parse.parse_company_size(said.raw.lower(), answering=False)}
-        if parse.find_email(said.raw):
-            values["email"] = parse.parse_email(said.raw)[0]
-        values["phone"] = parse.parse_phone(said.raw) if re.search(r"\d{6}|\d[\d ().-]{8,}", said.raw) else None
-        values["name"], values["company"] = find_name(said.raw), find_company(said.raw)
+        raw = said.raw
+        digits = any(c.isdigit() for c in raw)
+        values = {"engagement": parse.parse_engagement(said.masked), "start": parse_start(said.normalized, raw,
+                  self.today())}
+        if digits:
+            values["company_size"] = parse.parse_company_size(raw.lower(), answering=False)
+            if re.search(r"\d{6}|\d[\d ().-]{8,}", raw):
+                values["phone"] = parse.parse_phone(raw)
+        if "@" in raw and parse.find_email(raw):
+            values["email"] = parse.parse_email(raw)[0]
+        if "\n" in raw or _INTRODUCES.search(raw):  # names and companies come with words that introduce them
+            values["name"], values["company"] = find_name(raw), find_company(raw)
         out |= {field: value for field, value in values.items() if value}
         return out
 

@@ -36,11 +36,13 @@ SLASH_COMMANDS = {"/start": "smalltalk.greet", "/help": "help", "/hire": "lead.s
 _NEED = re.compile(r"\b(need|needs|needed|needing|looking for|look for|looking to (hire|bring|get|find|engage)|want|"
                    r"wanna|get me|get us|find me|find us|send me|send us|search|searching|seeking|bring in|bring on|"
                    r"hire|hiring|book|require|requires|required|get (a|an|one|two|some)|engage)\b")
-_REQUEST_START = re.compile(r"^(hi |hey |hello |ok |so |then |please |pls |actually |alright |right )*(hire|book|get me|"
-                            r"get us|find me|find us|lets (get|hire|book|go with|do) (that|the|a|an|one|both)|"
+_REQUEST_START = re.compile(r"^(hi |hey |hello |ok |so |then |please |pls |actually |alright |right )*"
+                            r"(hire|book|get me|get us|find me|find us|"
+                            r"lets (get|hire|book|go with|do) (that|the|a|an|one|both)|"
                             r"send me|send us|(i |we )?need (a|an|one|two|both|someone|somebody|role|help)|"
-                            r"looking for|we are looking|i am looking|(i |we )?(want|would like|d like) (to (hire|get|book|"
-                            r"bring|find|request|engage)|a |an |one |two |both |someone|role)|request|requesting|"
+                            r"looking for|we are looking|i am looking|(i |we )?(want|would like|d like) "
+                            r"(to (hire|get|book|bring|find|request|engage)|a |an |one |two |both |someone|role)|"
+                            r"request|requesting|"
                             r"we are needing|we search|seeking|can (you|u) (find|get|send|"
                             r"arrange|book|hook)|could (you|u) (find|get|send|arrange))\b")
 _STARTING = re.compile(r"\bhow (do |can |should |would |shall )?(i|we) (get started|start|begin|proceed|sign up|"
@@ -90,7 +92,8 @@ class Dialogue:
             return self._confirm_forget(state)
         if state.form and state.form.get("status") == "open":
             return self.flow.turn(message, reading, state, self._answer_in_form)
-        if state.form and not state.offer and (acts.affirm or acts.proceed):
+        if state.form and not state.offer and (acts.affirm or acts.proceed) and not acts.ack and (
+                reading.top.intent not in _SOCIAL):
             return self.flow.filed_again(state)  # a second "yes" never files the request twice
         return self._understood(reading, state)
 
@@ -205,8 +208,9 @@ class Dialogue:
         if len(asked) == 1 and len(subs) == 2 and asked[0].top.intent != "fallback":
             return self._answer(asked[0], state)  # "hiii how r u? … whats zowa btw": one real question
         outcomes: list[Outcome] = []
-        for part in parts:
-            sub = self.read(part, outcomes[-1].state if outcomes else state)  # "…and when an ops manager?"
+        for index, part in enumerate(parts):
+            # the second part reads in the light of the first: "…and when an ops manager?"
+            sub = self.read(part, outcomes[-1].state) if outcomes else subs[index]
             if sub.top.intent in ("fallback", "lead.start", "human", "cancel") or sub.top.confidence < 0.6 or not (
                     sub.acts.question or sub.acts.brief):
                 return None  # a story and then its question is one question, not two

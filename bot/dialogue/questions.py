@@ -11,7 +11,16 @@ _SPLIT = re.compile(
     r"does|can|could|which)\b)", re.IGNORECASE)
 
 
+_ASKS = re.compile(r"^\W*(and |also |plus |so |ok |okay |oh |but |hi+ |hey |hello )*(how|what|whats|who|whos|why|when|"
+                   r"where|which|is|are|do|does|can|could|should|would|will|tell me|any|wat)\b", re.IGNORECASE)
+
+
 def split_questions(raw: str) -> list[str]:
     """The questions of a message, or one part when it asks one thing (or more than two)."""
     parts = [p.strip(" ,.") for p in _SPLIT.split(raw) if p and len(p.split()) >= 2]
-    return parts if len(parts) == 2 else [raw]
+    if len(parts) != 2:
+        return [raw]
+    # A story followed by its question ("we launch in May. who should we hire?") is one question.
+    first = parts[0]
+    asks = raw[len(first):].lstrip(" ,.").startswith("?") or _ASKS.match(first)
+    return parts if asks else [raw]

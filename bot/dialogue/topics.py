@@ -99,8 +99,9 @@ class TopicReplies:
         elif ELLIPTICAL_QUESTION in match.evidence:
             yes_no = True  # "and budgets?": asked like the last one
         about_roles = intent.id.split(".")[0] in ("pm", "ops", "compare")  # not OnCall's or Zowa's own facts
-        composed = self.answers.direct.topic(intent.sections, question, (role or state.last_role) if about_roles else None,
-                                             yes_no=yes_no, brief=acts.brief, given=frozenset(state.answered))
+        topic_role = (role or state.last_role) if about_roles else None
+        composed = self.answers.direct.topic(intent.sections, question, topic_role, yes_no=yes_no, brief=acts.brief,
+                                             given=frozenset(state.answered))
         buttons = list(intent.buttons)
         changes: dict = {"extra": {**state.extra, "asked": {"q": question, "yn": yes_no}} if composed and (
             composed.narrow) else {k: v for k, v in state.extra.items() if k != "asked"}}

@@ -45,7 +45,8 @@ _WHY = re.compile(
     r"i (still )?(think|feel) (i|we) need (a |an )?role|but (i|we) need (a |an )?role|"
     r"why (is )?(that|so)|why (do|would|did) you (say|think|recommend|suggest|pick|choose) (that|it|so|this|them|one)|"
     r"how did you (decide|get (that|there)|come to that|pick)|what is (that|it|this) based on|"
-    r"explain (that|why|your reasoning|the reasoning)|why not (a |an )?\w+|why (a |an )?(role|that one|them|both|two|the other)|(tell me |explain )?why$|"
+    r"explain (that|why|your reasoning|the reasoning)|why not (a |an )?\w+|"
+    r"why (a |an )?(role|that one|them|both|two|the other)|(tell me |explain )?why$|"
     r"really|what do you base (that|it) on|what makes (it|that|them) (the right|a good) (fit|choice)|"
     r"why (would|do) (i|we) need (a |an |that |this |them|one)?)")
 _WHY_LAST = re.compile(r"\b(tell me|explain|and|but|ok|so) (\w+ ){0,3}why$")  # "just tell me in one line why"
@@ -84,7 +85,8 @@ _IDENTITY = re.compile(
     r"machine|someone|somebody|computer|chatbot|actual)|"
     r"who (am i|are we) (talking|chatting|speaking|writing) (to|with)|"
     r"(is this|is that|this is) (a |an )?(bot|chatgpt|gpt|ai|human|real person|automated|robot|chatbot|"
-    r"an actual person|a person)(?! for)|(what|who) are you(?! (guys|people|folks|as a company|doing))|who is this|whos this|"
+    r"an actual person|a person)(?! for)|(what|who) are you(?! (guys|people|folks|as a company|doing))|"
+    r"who is this|whos this|"
     r"(you are|youre|you re|your) (a |an |just a )?(bot|robot|ai|machine|chatbot)|"
     r"(are|r) (you|u) (even )?(real|alive|human|sentient|a person)|repeat after me|"
     r"(say|admit|pretend) (that )?(you are|youre|your|to be|ur) (a )?(real )?(human|person|real)|"
@@ -115,8 +117,9 @@ _ABOUT_REQUEST = (
     ("add_note", re.compile(r"\b(can|could|may|do) (i|we) (add|include|attach|leave|put|write|mention) "
                             r"(a |an |some |another )?(note|comment|message|detail|details|info\w*|context|extra|"
                             r"more|something)\b")),
-    ("status", re.compile(r"\b(did (you|it|my request|that) (actually |really )?(get|go|arrive|come) (through|in)|was (it|my request) "
-                          r"(sent|received)|(status|update) (of|on) my request|have you (got|received) (it|my))\b")),
+    ("status", re.compile(r"\b(did (you|it|my request|that) (actually |really )?(get|go|arrive|come) (through|in)|"
+                          r"was (it|my request) (sent|received)|(status|update) (of|on) my request|"
+                          r"have you (got|received) (it|my))\b")),
 )
 _FORGET_OBJECT = re.compile(r"\b(data|details|info\w*|conversation|chat|messages|history|account|personal|"
                             r"contact|email|number|me|everything|record\w*)\b")
@@ -152,24 +155,47 @@ def read_acts(text: str, raw: str) -> Acts:
     if not text:
         return NOTHING
     words = text.split()
-    short = len(words) <= 6
+    count, vocabulary = len(words), set(words)
     asked = strip_fillers(text)
     question = raw.rstrip().endswith("?") or bool(_QUESTION_START.match(asked)) and not _COMMAND.match(asked)
-    forget = bool(_FORGET.search(text)) and bool(_FORGET_OBJECT.search(text)) and not text.startswith("forget it")
+    # Each act is looked for only where its words could be: most messages are plain questions.
+    proceed = count <= 14 and not vocabulary.isdisjoint(_PROCEED_WORDS) and (
+        bool(_PROCEED.search(text)) and not question or bool(_PROCEED_QUESTION.search(text)))
+    forget = count <= 16 and not vocabulary.isdisjoint(_FORGET_WORDS) and bool(_FORGET.search(text)) and bool(
+        _FORGET_OBJECT.search(text)) and not text.startswith("forget it")
     return Acts(
-        affirm=bool(_AFFIRM.match(text)) and (short or bool(_PROCEED.search(text))),
-        proceed=len(words) <= 14 and (bool(_PROCEED.search(text)) and not question
-                                      or bool(_PROCEED_QUESTION.search(text))),
-        deny=bool(_DENY.match(text)) and len(words) <= 8,
-        why=(bool(_WHY.match(text)) or bool(_WHY_LAST.search(text))) and len(words) <= 9,
-        more=bool(_MORE.match(text)) and len(words) <= 9,
-        brief=bool(_BRIEF.search(text)),
-        ack=bool(_ACK.match(text)),
-        correction=bool(_CORRECTION.search(text)),
+        affirm=(count <= 6 or proceed) and bool(_AFFIRM.match(text)),
+        proceed=proceed,
+        deny=count <= 8 and bool(_DENY.match(text)),
+        why=count <= 9 and not vocabulary.isdisjoint(_WHY_WORDS) and (
+            bool(_WHY.match(text)) or bool(_WHY_LAST.search(text))),
+        more=count <= 9 and bool(_MORE.match(text)),
+        brief=not vocabulary.isdisjoint(_BRIEF_WORDS) and bool(_BRIEF.search(text)),
+        ack=count <= 5 and bool(_ACK.match(text)),
+        correction=not vocabulary.isdisjoint(_CORRECTION_WORDS) and bool(_CORRECTION.search(text)),
         question=question,
         yes_no=question and bool(_YES_NO_START.match(asked)),
-        identity=bool(_IDENTITY.search(text)) and len(words) <= 14,
-        forget=forget and len(words) <= 16,
+        identity=count <= 14 and not vocabulary.isdisjoint(_IDENTITY_WORDS) and bool(_IDENTITY.search(text)),
+        forget=forget,
         about_request=next((key for key, pattern in _ABOUT_REQUEST if pattern.search(text)), None)
-        if len(words) <= 16 else None,
+        if count <= 16 and not vocabulary.isdisjoint(_REQUEST_WORDS) else None,
     )
+
+
+# Words without which an act cannot be there: most messages skip its regular expression entirely.
+_PROCEED_WORDS = frozenset("do it that set go lets get start sign book make one take like proceed move ready me us "
+                           "hook pass ask put connect".split())
+_BRIEF_WORDS = frozenset("one line sentence tldr tl short briefly brief short nutshell few summary summarize "
+                         "summarise summarize summarise sum shorter long gist quick simple simply just plain eli5 1 "
+                         "summarized summarised summaries".split())
+_CORRECTION_WORDS = frozenset("actually wait sorry oops my meant mean correction change make switch instead rather "
+                              "not scratch on update fix should typo".split())
+_WHY_WORDS = frozenset("why how based basis makes what explain are sure really thought think feel but would "
+                       "wouldnt about".split())
+_FORGET_WORDS = frozenset("delete erase remove wipe clear purge destroy forget forgotten erasure gdpr".split())
+_IDENTITY_WORDS = frozenset("you your who this bot robot human person real ai chatgpt gpt machine sentient alive "
+                            "repeat admit pretend am i".split())
+_REQUEST_WORDS = frozenset("hear contact contacted reply respond answer call email touch follow next happens steps "
+                           "binding commitment commit contract obligation pay sign free see sees read receive get "
+                           "gets data details information info number add include attach leave note comment "
+                           "through sent received status update need want ask require".split())
