@@ -36,7 +36,7 @@ def test_full_request_with_prefill_question_invalid_email_and_confirmation_files
     lead = filed["lead"]
     assert filed["expecting"] is None and lead["tier"] == "hot" and lead["qualified"] is True
     assert lead["fields"] == {
-        "role": "project_manager", "engagement": "part_time", "start": "asap", "start_said": "as soon as possible",
+        "role": "project_manager", "engagement": "part_time", "start": "asap", "start_said": "asap",
         "company": "Acme Robotics", "name": "Jane Doe", "email": "jane@acmerobotics.com",
         "details": "I need a part-time PM for a product launch starting asap"}
     again = say(cli, "jane", "yes")

@@ -65,8 +65,22 @@ def parse_start(normalized: str, raw: str, today: date) -> Start | None:
     if found is None:
         return None
     kind, words = found
-    said = raw.strip() if len(raw.split()) <= 6 else words
-    return Start(kind, said[:80])
+    return Start(kind, _as_typed(raw, words)[:80])
+
+
+_COMMAND = re.compile(r"^\W*(actually |wait |ok |so |please )*((change|make|set|switch|update|move)( it| that| the start"
+                      r"( date)?| start( date)?| the date)?( to)?\s+|(start|starting|from)\s+)", re.IGNORECASE)
+
+
+def _as_typed(raw: str, words: str) -> str:
+    """The user's own words for the start: a short answer as typed, else the words that said it."""
+    short = _COMMAND.sub("", raw.strip()).strip(" .!")
+    if len(short.split()) <= 6:
+        return short
+    found = re.search(re.escape(words), raw, re.IGNORECASE)
+    if found:
+        return found.group(0)
+    return "asap" if words == "as soon as possible" and re.search(r"\basap\b", raw, re.I) else words
 
 
 def _target(normalized: str, lowered: str, today: date) -> tuple[str, str] | None:

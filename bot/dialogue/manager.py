@@ -49,7 +49,7 @@ _STARTING = re.compile(r"\bhow (do |can |should |would |shall )?(i|we) (get star
                        r"go about hiring|get going)\b")
 # Asking whether something is possible is a question, not yet a request: "is part time even a thing?"
 _POSSIBLE = re.compile(r"^(is|are|do|does|can i|can we|could i|could we|would|should|is it|is there|do i|do we|"
-                       r"will|what|which|who|why|when)\b")
+                       r"will|what|which|who|why|when|how)\b")
 _SOCIAL = frozenset({"help", "smalltalk.greet", "smalltalk.thanks", "smalltalk.bye"})
 _ELLIPTICAL = re.compile(r"^(and|what about|how about|also|plus|or)( \w+){1,3}$")
 _ABOUT_ONCALL = re.compile(r"\b(you|your|yours|oncall|you guys|through you)\b")

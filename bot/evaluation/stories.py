@@ -20,7 +20,8 @@ from bot.types import Message, Reply
 DEFAULT_STORIES = Path(__file__).resolve().parents[2] / "eval" / "stories"
 EXACT_FIELDS = frozenset({"role", "engagement", "start", "company_size", "email", "phone"})
 TURN_KEYS = frozenset({"user", "button", "intent", "not_intent", "expecting", "recommendation", "contains",
-                       "contains_any", "not_contains", "starts_with_any", "max_words", "buttons", "lead", "note"})
+                       "contains_any", "not_contains", "once", "starts_with_any", "max_words", "buttons", "lead",
+                       "note"})
 STORY_KEYS = frozenset({"id", "who", "channel", "about", "turns", "lead", "leads"})
 _MARKDOWN = re.compile(r"[*_`>#•\-\s]+")
 
@@ -116,6 +117,9 @@ def check_turn(turn: dict, reply: Reply) -> str | None:
     for needle in _as_list(turn.get("not_contains", [])):
         if str(needle).lower() in lowered:
             return f"contains {needle!r}"
+    for needle in _as_list(turn.get("once", [])):
+        if lowered.count(str(needle).lower()) != 1:
+            return f"{needle!r} appears {lowered.count(str(needle).lower())} times, not once"
     if "starts_with_any" in turn:
         opening = _MARKDOWN.sub(" ", reply.texts[0] if reply.texts else "").strip().lower()
         if not any(re.match(re.escape(str(w).lower()) + r"\b", opening) for w in turn["starts_with_any"]):

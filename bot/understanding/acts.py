@@ -86,7 +86,8 @@ _IDENTITY = re.compile(
     r"who (am i|are we) (talking|chatting|speaking|writing) (to|with)|"
     r"(is this|is that|this is) (a |an )?(bot|chatgpt|gpt|ai|human|real person|automated|robot|chatbot|"
     r"an actual person|a person)(?! for)|(what|who) are you(?! (guys|people|folks|as a company|doing))|"
-    r"who is this|whos this|"
+    r"who is this|whos this|who (made|built|created|programmed|designed|trained|owns|runs) (you|this bot)|"
+    r"(what is|whats) your name|do you have a name|"
     r"(you are|youre|you re|your) (a |an |just a )?(bot|robot|ai|machine|chatbot)|"
     r"(are|r) (you|u) (even )?(real|alive|human|sentient|a person)|repeat after me|"
     r"(say|admit|pretend) (that )?(you are|youre|your|to be|ur) (a )?(real )?(human|person|real)|"
@@ -194,7 +195,7 @@ _WHY_WORDS = frozenset("why how based basis makes what explain are sure really t
                        "wouldnt about".split())
 _FORGET_WORDS = frozenset("delete erase remove wipe clear purge destroy forget forgotten erasure gdpr".split())
 _IDENTITY_WORDS = frozenset("you your who this bot robot human person real ai chatgpt gpt machine sentient alive "
-                            "repeat admit pretend am i".split())
+                            "repeat admit pretend am i name".split())
 _REQUEST_WORDS = frozenset("hear contact contacted reply respond answer call email touch follow next happens steps "
                            "binding commitment commit contract obligation pay sign free see sees read receive get "
                            "gets data details information info number add include attach leave note comment "

@@ -23,6 +23,9 @@ _SIDE_BY_SIDE = re.compile(r"\b(at the same time|while|meanwhile|and also|also|p
                            r"(two|2|both|several) (problems|issues|things|challenges)|(and|but) (our|the|my|we|us))\b")
 
 
+_AND = re.compile(r"\band (also |then |now |on top |at the same time )?(were|we are|our|the|we|its|it is|everything|"
+                  r"launching|scaling|growing|opening|building|rolling|moving|expanding|costs?|orders?|support|"
+                  r"daily|everyday|internally|honestly)\b")
 _ADDING = re.compile(r"\b(also|too|as well|plus|on top|another|besides|in addition|additionally)\b")
 _SATURATION = 2  # one initiative often trips several project signals (launch, deadline, "by september")
 
@@ -46,7 +49,7 @@ def _from_signals(entities: Entities) -> Advice:
         return Advice(BOTH, entities.signals)
     if pm and ops:
         weight_pm, weight_ops = min(len(pm), _SATURATION), min(len(ops), _SATURATION)
-        if weight_pm == weight_ops or _SIDE_BY_SIDE.search(entities.masked):
+        if weight_pm == weight_ops or _SIDE_BY_SIDE.search(entities.masked) or _AND.search(entities.masked):
             return Advice(BOTH, entities.signals)
         # Otherwise the side with more signals is the situation; the other is incidental wording.
         return Advice(PM, tuple(pm)) if weight_pm > weight_ops else Advice(OPS, tuple(ops))

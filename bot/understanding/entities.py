@@ -44,10 +44,15 @@ _SETTLED = re.compile(r"\b(fine|under control|in (good|decent|great|ok|okay) sha
                       r"documented|tracked|handled|"
                       r"(?<!make the )(?<!keep the )(locations|operations|things|it|business|everything|day to day|"
                       r"daytoday) (run|runs|are running|is running) smoothly)\b")
-_NEGATED = re.compile(r"\b(no|not|never|without|nothing|none)( a| an| the| any)?\s*$")
+# "no launch on the horizon", "not chasing any new initiatives", "no big launches planned" — but "no one
+# owns the launch" is a need.
+_NEGATED = re.compile(r"\b(no|not|never|without|nothing|none|zero)\b(?! one\b| body\b| idea\b| sure\b| longer\b| shows?\b)"
+                      r"( \w+){0,2}\s*$")
 # "switching from spreadsheets to a new ERP": what is being left behind is not the need.
 _LEAVING = re.compile(r"\b(from|off|replacing|replace|away from|instead of|ditch\w*|get rid of|retir\w*|moving off|"
                       r"migrating off|move away from)\s+(our |the |all |those |these )?(\w+\s+){0,2}$")
+_DONE = re.compile(r"\W*(\w+ ){0,2}(is|are|was|were|has been|have been) (now )?(built|live|done|finished|launched|"
+                   r"delivered|shipped|complete|completed)\b")
 _NEW_SUBJECT = re.compile(r"\b(operations|ops|the team|our \w+|we|they|it|everything|things|the rest|"
                           r"the existing \w*|everything else)( \w+)? (is|are|run|runs|works?|were|seems?)\b")
 _CLAUSE_BREAK = re.compile(r"\b(but|however|though|although|yet|except|whereas|while|and also)\b")
@@ -58,6 +63,8 @@ def _settled(text: str, found: re.Match[str]) -> bool:
     after = text[found.end():found.end() + 40]
     if _NEGATED.search(before):
         return True  # "no launch on the horizon", "not a one-off"
+    if _DONE.match(text, found.end()):
+        return True  # "the new booking system is built and live now": that project is over
     if _LEAVING.search(before) and re.match(r"\s*(\w+\s+){0,2}(to|for|with)\b", text[found.end():]):
         return True
     breaks = list(_CLAUSE_BREAK.finditer(before))
@@ -115,7 +122,8 @@ class EntityRecognizer:
         quotes: dict[str, str] = {}
         for index, hit in self._signal_set.matches(scrubbed):
             if not _settled(scrubbed, hit):
-                quotes.setdefault(self._signal_owner[index].id, hit.group(0).strip())
+                # the words that showed it, at most the last five ("…the supplier samples")
+                quotes.setdefault(self._signal_owner[index].id, " ".join(hit.group(0).split()[-5:]))
         matched = tuple(s for s in self._signals if s.id in quotes)
         return Entities(
             text=text,

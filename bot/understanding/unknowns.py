@@ -16,6 +16,7 @@ from bot.understanding.prefilter import PatternSet
 
 # A question about OnCall, its managers, the two roles or hiring them (role phrases read as `role`).
 _DOMAIN = re.compile(r"\b(oncall|you|your|yours|role|roles|manager|managers|candidates?|talent|hire|hiring|hired|"
+                     r"parttime|fulltime|projectbased|"
                      r"zowa|professionals?|engagement|contract|them|they|he|she|someone|somebody|person|people|"
                      r"client|clients|service|platform|trial|nda|ndas)\b")
 _ASKING = re.compile(r"\b(tell me|i want to know|i would like to know|wondering|curious|what about|how about|"
