@@ -68,7 +68,8 @@ def parse_start(normalized: str, raw: str, today: date) -> Start | None:
     return Start(kind, _as_typed(raw, words)[:80])
 
 
-_COMMAND = re.compile(r"^\W*(actually |wait |ok |so |please )*((change|make|set|switch|update|move)( it| that| the start"
+_COMMAND = re.compile(r"^\W*(actually |wait |ok |so |please )*((change|make|set|switch|update|move)"
+                      r"( it| that| the start"
                       r"( date)?| start( date)?| the date)?( to)?\s+|(start|starting|from)\s+)", re.IGNORECASE)
 
 

@@ -46,8 +46,8 @@ _SETTLED = re.compile(r"\b(fine|under control|in (good|decent|great|ok|okay) sha
                       r"daytoday) (run|runs|are running|is running) smoothly)\b")
 # "no launch on the horizon", "not chasing any new initiatives", "no big launches planned" — but "no one
 # owns the launch" is a need.
-_NEGATED = re.compile(r"\b(no|not|never|without|nothing|none|zero)\b(?! one\b| body\b| idea\b| sure\b| longer\b| shows?\b)"
-                      r"( \w+){0,2}\s*$")
+_NEGATED = re.compile(r"\b(no|not|never|without|nothing|none|zero)\b"
+                      r"(?! one\b| body\b| idea\b| sure\b| longer\b| shows?\b)( \w+){0,2}\s*$")
 # "switching from spreadsheets to a new ERP": what is being left behind is not the need.
 _LEAVING = re.compile(r"\b(from|off|replacing|replace|away from|instead of|ditch\w*|get rid of|retir\w*|moving off|"
                       r"migrating off|move away from)\s+(our |the |all |those |these )?(\w+\s+){0,2}$")
