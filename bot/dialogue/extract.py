@@ -23,8 +23,8 @@ _COMPANY_SUFFIX = re.compile(r"\b(ltd|limited|inc|llc|llp|gmbh|ag|bv|sa|sas|srl|
                              r"health|foods|logistics|digital|ventures|agency)\.?$", re.IGNORECASE)
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’.-]*"
 # "it's Tom", "this is Ana": only when the name is written as a name (capitalized), else "it's the rotas".
-_WEAK_INTRO = re.compile(r"\b(?:[Tt]his is|[Ii]t'?s|[Ii]ts)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\b")
-_COMPANY_INTRO = re.compile(r"\b(?:[Ww]e'?re|[Ww]e are|[Ww]ere)\s+([A-Z][\w&'’-]+(?:\s+[A-Z0-9&][\w&'’-]*){0,3})")
+_WEAK_INTRO = re.compile(r"\b(?:[Tt]his is)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\b")
+_COMPANY_INTRO = re.compile(r"\b(?:[Ww]e'?re|[Ww]e are|[Ww]ere|for|at|from)\s+([A-Z][\w&'’-]+(?:\s+[A-Z0-9&][\w&'’-]*){0,3})")
 _INTRO = re.compile(rf"\b(?:i'?m|i am|my name is|my name's|name is|name's|call me|i'm called)\s+"
                     rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)(?=\s*(?:$|[,.;!\n]|\s(?:from|at|with|of|here|"
                     rf"and|the|ceo|coo|cto|founder|head|owner|-)\b))", re.IGNORECASE)
@@ -129,7 +129,8 @@ def why_not_company(text: str) -> str | None:
 def company_from_answer(raw: str) -> str | None:
     """What to store when the user answers the company question: the name, without "it's" / "we're"."""
     text = " ".join(raw.split()).strip(" .!")
-    text = re.sub(r"^(it'?s|its|it is|we'?re|we are|company is|the company is|the company's|company name is|"
+    text = re.sub(r"^((yes|yeah|yep|sure|ok|okay|of course)[,.!]?\s+)?(it'?s|its|it is|we'?re|we are|company is|"
+                  r"the company is|the company's|company name is|"
                   r"our company is|called|we are called|we're called|i work (at|for)|i'm (at|with|from)|"
                   r"from|at)\s+", "", text, flags=re.IGNORECASE)
     return text[:100] if why_not_company(text) is None else None
@@ -140,7 +141,8 @@ def name_from_answer(raw: str) -> str | None:
     introduced = find_name(text)
     if introduced:
         return introduced
-    text = re.sub(r"^(i'?m|i am|it'?s|its|this is|name'?s|my name is|call me)\s+", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^((yes|yeah|sure|ok|okay)[,.!]?\s+)?(i'?m|i am|it'?s|its|this is|name'?s|my name is|call me)\s+",
+                  "", text, flags=re.IGNORECASE)
     return text[:80] if why_not_name(text) is None else None
 
 

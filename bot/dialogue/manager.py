@@ -50,6 +50,8 @@ _STARTING = re.compile(r"\bhow (do |can |should |would |shall )?(i|we) (get star
 # Asking whether something is possible is a question, not yet a request: "is part time even a thing?"
 _POSSIBLE = re.compile(r"^(is|are|do|does|can i|can we|could i|could we|would|should|is it|is there|do i|do we|"
                        r"will|what|which|who|why|when|how)\b")
+_ABOUT_ADVICE = re.compile(r"\b(that|it|this|them|one|role)\b.{0,25}\b(overkill|too much|necessary|needed|worth it|"
+                           r"still|make sense|makes sense|change|right for us|enough)\b|\bstill\b")
 _SOCIAL = frozenset({"help", "smalltalk.greet", "smalltalk.thanks", "smalltalk.bye"})
 _ELLIPTICAL = re.compile(r"^(and|what about|how about|also|plus|or)( \w+){1,3}$")
 _ABOUT_ONCALL = re.compile(r"\b(you|your|yours|oncall|you guys|through you)\b")
@@ -103,7 +105,8 @@ class Dialogue:
         # An offer made earlier still stands after a question or two ("what would they do?" … "ok do it"),
         # but a bare "ok" only accepts what the last reply asked.
         asked = offer.get("asked", True)
-        if offer and (acts.proceed or acts.affirm and not acts.question and (asked or not acts.ack)):
+        thanking = reading.top.intent in _SOCIAL  # "cool thx" is thanks, not a yes
+        if offer and not thanking and (acts.proceed or acts.affirm and not acts.question and (asked or not acts.ack)):
             return self._accept(offer, reading, state)
         if offer and acts.deny:
             return self._template("decline", "decline", state)
@@ -112,9 +115,11 @@ class Dialogue:
         if acts.more and state.more:
             return self.topics.more(state.more, state)
         if acts.identity:
-            return self.topics.identity(state)
-        if state.advice and not acts.question and adds_facts(entities) and (
-                reading.top.intent in ("advise", "fallback", "lead.start") or entities.signals):
+            return self.topics.identity(state, reading)
+        about_advice = acts.question and _ABOUT_ADVICE.search(entities.masked)  # "is that overkill for us?"
+        adding = entities.signals and reading.top.intent == "advise"  # "what about our launch in March, who runs that?"
+        if state.advice and (not acts.question or about_advice or adding) and adds_facts(entities) and (
+                reading.top.intent in ("advise", "fallback", "lead.start", "compare.need_both") or entities.signals):
             return self._revise(reading, state)
         if acts.about_request:
             return self.flow.about_request(acts.about_request, state)
@@ -123,14 +128,14 @@ class Dialogue:
             return uncovered
         if acts.brief and reading.top.intent == "fallback" and state.last_intent in self.intents:
             return self.topics.answer(Match(state.last_intent, 1.0, ("in one line",)), reading, state)
-        if acts.ack and not offer and reading.top.intent == "fallback":
+        if acts.ack and not offer and reading.top.intent in ("fallback", "smalltalk.thanks"):
             return self._template("smalltalk.ack", "ack", state)
         both = self._two_questions(reading, state)
         if both is not None:
             return both
         asked = state.extra.get("asked")
         if asked and asked["yn"] and reading.top.intent == "fallback" and _ELLIPTICAL.match(entities.text) and (
-                state.last_intent in self.intents):
+                state.last_intent in self.intents) and not entities.out_of_scope:
             # "does an ops manager deal with vendors?" … "and budgets?": the same question about something else
             return self.topics.answer(Match(state.last_intent, 0.8, (ELLIPTICAL_QUESTION,)), reading, state)
         return self._answer(reading, state)
@@ -138,7 +143,7 @@ class Dialogue:
     # -- a new question ------------------------------------------------------------------------------
     def _answer(self, reading: Reading, state: ConversationState) -> Outcome:
         entities, ranking, top = reading.entities, reading.ranking, reading.top
-        requested = self._is_request(reading)
+        requested = self._is_request(reading) or self._is_order(reading)
         if top.intent == "lead.start" or requested:
             possible = reading.acts.question and _POSSIBLE.match(strip_fillers(entities.text))
             if requested or reading.acts.proceed or _STARTING.search(entities.text) or not possible:
@@ -174,6 +179,14 @@ class Dialogue:
             return True
         terms = self.flow.form.found(Said(reading.raw, entities.text, entities))
         return "engagement" in terms or "start" in terms
+
+    def _is_order(self, reading: Reading) -> bool:
+        """"project manager for a website redesign, project based, asap": the terms of a request, no verb."""
+        entities = reading.entities
+        if not entities.strong_roles or reading.acts.question or _CHOOSING.search(entities.masked):
+            return False
+        terms = self.flow.form.found(Said(reading.raw, entities.text, entities))
+        return "engagement" in terms and "start" in terms
 
     def _uncovered(self, reading: Reading, state: ConversationState) -> Outcome | None:
         """A question about a subject the knowledge doesn't cover: honestly unknown, or — when an intent
@@ -251,6 +264,9 @@ class Dialogue:
 
     # -- what the last reply offered -----------------------------------------------------------------
     def _accept(self, offer: dict, reading: Reading, state: ConversationState) -> Outcome:
+        named = reading.entities.roles or reading.entities.mentions_both or "both" in reading.entities.text.split()
+        if offer["kind"] == "human" and reading.acts.proceed and named:
+            return self.flow.start(reading, state, self.answers.say("lead_start"))  # "ok lets do both then"
         if offer["kind"] == "request":
             accepted = state.evolve(recommendation=offer.get("role") or state.recommendation, offer=None)
             return self.flow.start(reading, accepted, self.answers.say("lead_start"), from_offer=True)
@@ -336,5 +352,5 @@ class Dialogue:
         if uncovered is not None:
             return uncovered
         if reading.acts.identity:
-            return self.topics.identity(state)
+            return self.topics.identity(state, reading)
         return self.topics.answer(match, reading, state)

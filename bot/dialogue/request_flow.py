@@ -19,6 +19,7 @@ from bot.dialogue.state import ConversationState
 from bot.sales.leads import FIELDS
 from bot.types import Button, Match, Message, Reply
 from bot.understanding.entities import Entities
+from bot.understanding.matcher import ACCEPT
 from bot.understanding.reader import Reading
 
 Answer = Callable[[Match, Reading, ConversationState], Outcome]
@@ -33,6 +34,7 @@ _ADD_DETAILS = re.compile(
     r"needs to|has to|have to|would need to|ideally|will need to)\b.{0,12}\b(know|have|be|speak|understand|bring|"
     r"come from|work with|handle|live|like)\b|^(oh and|and also|also|one more thing|btw|by the way|ps|fyi|"
     r"note)\b(?!.*\?)")
+_ONE_OF_THEM = re.compile(r"\b(one|them|him|her|that|such a person|someone like that)\b")
 _CORRECTION_AT = re.compile(r"\b(actually|wait|make it|make that|change|switch|instead|rather|i meant|i mean|"
                             r"should be|correction|update|scratch that|oops|sorry)\b")
 _CLAUSE_END = re.compile(r"[,;.!?]| because | since | as | coz | cause | we | our | but ", re.IGNORECASE)
@@ -58,6 +60,8 @@ class RequestFlow:
         """`reading`: the message that asked for talent (it may pre-fill the form); `from_offer`: it only
         said yes to the assistant's offer, so it is no description of the need."""
         found = self.form.found(self._said(reading)) if reading.raw else {}
+        if "role" not in found and _ONE_OF_THEM.search(reading.entities.text) and state.last_role:
+            found = {"role": state.last_role, **found}  # "can you get me one?" after talking about PMs
         if state.recommendation and "role" not in found:
             found = {"role": state.recommendation, **found}
         details = None
@@ -183,7 +187,7 @@ class RequestFlow:
         top, acts = reading.top, reading.acts
         if acts.identity or reading.uncovered and acts.question:
             return True
-        if top.intent in _NOT_QUESTIONS or top.confidence < QUESTION_CONFIDENCE:
+        if top.intent in _NOT_QUESTIONS or top.confidence < (ACCEPT if acts.question else QUESTION_CONFIDENCE):
             return acts.question and expecting in FREE_TEXT and len(reading.text.split()) > 2
         return acts.question or top.confidence >= 0.8 and expecting in FREE_TEXT
 

@@ -4,7 +4,10 @@ the assistant's identity, hand-offs, and the out-of-scope reply — each with th
 
 from __future__ import annotations
 
+import re
+
 import intents as intent_data
+
 from bot.answers.compose import Answers
 from bot.answers.direct import without_repeats
 from bot.dialogue.advising import Advising, memo_of
@@ -19,6 +22,7 @@ from bot.understanding.unknowns import Subject
 BUTTON_PREFIX = "intent:"
 MORE_PREFIX = "more:"
 _ROLE_OF_PREFIX = {"pm": "project_manager", "ops": "operations_manager"}
+_ASKS_HUMAN = re.compile(r"\b(human|real|person|alive|sentient|someone|somebody|a man|a woman|actual)\b")
 _ELLIPSIS = frozenset({"follow-up on previous topic", "a role on its own"})  # the matcher's evidence
 ELLIPTICAL_QUESTION = "the last question, about something else"
 _TEMPLATE_REPLIES = {
@@ -153,10 +157,14 @@ class TopicReplies:
         offer = {"kind": "human", "question": reading.raw[:500]}
         return Outcome(reply, answered.state.evolve(offer=offer), unanswered=True)
 
-    def identity(self, state: ConversationState) -> Outcome:
+    def identity(self, state: ConversationState, reading: Reading | None = None) -> Outcome:
         buttons = (Button(self.answers.button("person"), BUTTON_PREFIX + "human"),
                    *self.intents["help"].buttons[:3])
-        reply = Reply("assistant.identity", 1.0, (self.answers.say("identity"),), buttons)
+        text = self.answers.say("identity")
+        if reading is not None and reading.acts.yes_no:  # "are you a bot?" yes; "is this a real person?" no
+            asks_human = _ASKS_HUMAN.search(reading.entities.text)
+            text = f"{'No' if asks_human else 'Yes'}. {text}"
+        reply = Reply("assistant.identity", 1.0, (text,), buttons)
         return Outcome(reply, state.evolve(last_intent="assistant.identity", offer={"kind": "human"}, more=None))
 
     def _fallback_text(self, reading: Reading) -> str:

@@ -26,6 +26,7 @@ _PROCEED = re.compile(
     r"book (it|one|them|him|her)|make it happen|get (me |us )?one|(i|we) (will|would) (take|like) (it|one|that)|"
     r"proceed|move forward|i am ready|we are ready|ready when you are|lets start|set me up|hook (me|us) up|"
     r"pass (it|that|this|my question|them) (on|along|over|to (the team|them|someone|a person|sales))|"
+    r"lets (do|get|go with|hire|book) (both|one|them|it|that|this|the two)|"
     r"(ask|put me through to|connect me with|put me in touch with) (the team|them|someone|a person|sales))\b")
 _PROCEED_QUESTION = re.compile(
     r"\b((how|where) (do|can|would|should) (i|we) (get|hire|book|request|start|go about) (one|it|them|that|this|"
@@ -49,7 +50,8 @@ _WHY = re.compile(
     r"why (a |an )?(role|that one|them|both|two|the other)|(tell me |explain )?why$|"
     r"really|what do you base (that|it) on|what makes (it|that|them) (the right|a good) (fit|choice)|"
     r"why (would|do) (i|we) need (a |an |that |this |them|one)?)")
-_WHY_LAST = re.compile(r"\b(tell me|explain|and|but|ok|so) (\w+ ){0,3}why$")  # "just tell me in one line why"
+# "just tell me in one line why", "in one line, why not a pm?"
+_WHY_LAST = re.compile(r"\b(tell me|explain|and|but|ok|so) (\w+ ){0,3}why$|\bwhy not (a |an |the )?role\b")
 _MORE = re.compile(
     r"^(tell me more|more|go on|more (details|detail|info|information)|elaborate|expand|keep going|"
     r"(give me |show me |i want |can i have |can i get )?(the )?(full|whole|long|complete|detailed) "
@@ -71,7 +73,8 @@ _CORRECTION = re.compile(
 # Words people put before the question itself: "ok so is it…", "wait, are they vetted?"
 _FILLER = re.compile(r"^((and|but|so|ok|okay|oh|hmm+|hm|wait|also|btw|by the way|well|um+|uh+|then|right|yeah|yes|"
                      r"no|sorry|hey|hi|hello|lol|haha\w*|alright|cool|great|thanks|thank you|one more thing|"
-                     r"quick question|question|fair|fair enough|got it|i see|makes sense|interesting|nice)\s+)+")
+                     r"quick question|question|fair|fair enough|got it|i see|makes sense|interesting|nice|fine|whatever|just)\s+)+")
+_STATEMENT_START = re.compile(r"^(i|we|you|they|it|that|this|he|she|there|one|role|so)\b")  # "we need both then?"
 _COMMAND = re.compile(r"^(do it|do that|do so|do this)\b")  # "ok do it" starts with "do" and asks nothing
 _QUESTION_START = re.compile(
     r"^(what|how|why|when|who|whom|whose|which|where|can|could|do|does|did|is|are|was|should|would|will|"
@@ -107,10 +110,12 @@ _ABOUT_REQUEST = (
         r"hear (back|from (you|someone|the team)))\b")),
     ("next_steps", re.compile(r"\b(what (happens|comes|is) (next|now|after (that|this|i (send|submit|sign|fill)\w*))|"
                               r"next steps?|what (do|will) (you|they|the team) do with (it|this|my \w+))\b")),
-    ("commitment", re.compile(r"\b((is|does) (this|it|that|the request|sending (it|this)) (binding|a commitment|a "
+    ("commitment", re.compile(r"\b((is|will) (this|it|that) (going to )?(sign me up|commit me|charge me)|"
+                              r"(is|does) (this|it|that|the request|sending (it|this)) (binding|a commitment|a "
                               r"contract|commit)|do (i|we) (have to|need to) (pay|sign|commit)|am i committing|"
                               r"(any|an) obligation|is (it|this) free to (ask|request|submit))\b")),
-    ("privacy", re.compile(r"\b(why (do|does|would) (you|oncall|the team|they) (need|want|ask for|require) "
+    ("privacy", re.compile(r"\b(what (do|does) (you|oncall|the team|they) need (my|the|our) \w+ for|"
+                           r"why (do|does|would) (you|oncall|the team|they) (need|want|ask for|require) "
                            r"(my|the|our|a) (name|email|phone|number|details|company|info\w*)|"
                            r"who (will |can |gets to |is going to )?(see|sees|read|reads|receive|receives|get|"
                            r"gets) (my|this|the|these) (details|info\w*|data|request|email|number)|what (do|will) "
@@ -175,7 +180,9 @@ def read_acts(text: str, raw: str) -> Acts:
         ack=count <= 5 and bool(_ACK.match(text)),
         correction=not vocabulary.isdisjoint(_CORRECTION_WORDS) and bool(_CORRECTION.search(text)),
         question=question,
-        yes_no=question and bool(_YES_NO_START.match(asked)),
+        # "so we need both then?" asks yes or no too, without the auxiliary in front
+        yes_no=question and (bool(_YES_NO_START.match(asked)) or raw.rstrip().endswith("?") and bool(
+            _STATEMENT_START.match(asked))),
         identity=count <= 14 and not vocabulary.isdisjoint(_IDENTITY_WORDS) and bool(_IDENTITY.search(text)),
         forget=forget,
         about_request=next((key for key, pattern in _ABOUT_REQUEST if pattern.search(text)), None)
@@ -197,6 +204,7 @@ _FORGET_WORDS = frozenset("delete erase remove wipe clear purge destroy forget f
 _IDENTITY_WORDS = frozenset("you your who this bot robot human person real ai chatgpt gpt machine sentient alive "
                             "repeat admit pretend am i name".split())
 _REQUEST_WORDS = frozenset("hear contact contacted reply respond answer call email touch follow next happens steps "
+                            "company going up charge "
                            "binding commitment commit contract obligation pay sign free see sees read receive get "
                            "gets data details information info number add include attach leave note comment "
                            "through sent received status update need want ask require".split())

@@ -197,7 +197,7 @@ class Matcher:
             return  # not a bare role ("ops manager?") and nothing to follow up on
         if explicit and strongest_cue >= 0.6 and topic_of(state) not in ROLE_TOPICS:
             return
-        if strongest_cue >= 0.6 and max(cues, key=cues.get) != topic_of(state):
+        if strongest_cue >= 0.5 and max(cues, key=cues.get) != topic_of(state):
             return  # "and what skills should I look for…" after "what does a PM do?" asks about skills
         # After "when should I hire a marketing manager?" (out of scope), "and an ops manager?" asks the same.
         earlier = state.last_topic if state.last_topic != OUT_OF_SCOPE else state.extra.get("asked_topic")
