@@ -38,10 +38,16 @@ class DirectAnswers:
         self._summaries: dict[tuple[str, ...], Composed | None] = {}
 
     def topic(self, sections: tuple[str, ...], question: str, role: str | None, *, yes_no: bool = False,
-              brief: bool = False, given: frozenset[str] = frozenset()) -> Composed | None:
+              brief: bool = False, given: frozenset[str] = frozenset(), words: str = "") -> Composed | None:
         """Answer `question` (normalized, role phrases masked) from the facts of `sections`; None when the
-        sections have no facts (an owner's own documents): the caller shows the sections instead."""
+        sections have no facts (an owner's own documents): the caller shows the sections instead. `words`:
+        the question unmasked, for facts that share its distinctive words ("… for compliance stuff?")."""
         aspects = self.facts.aspects_of(question)
+        if not aspects and not yes_no and not brief and words:
+            pool = self.facts.of_sections(sections)
+            named = self.facts.sharing_words(pool, words)
+            if named:
+                return self._compose(sections, question, role, (), False, False, given, named)
         if not aspects and not yes_no and not brief:
             if sections not in self._summaries:
                 self._summaries[sections] = self._compose(sections, "", None, (), False, False, frozenset())
@@ -51,11 +57,12 @@ class DirectAnswers:
         return self._compose(sections, question, role, aspects, yes_no, brief, given)
 
     def _compose(self, sections: tuple[str, ...], question: str, role: str | None, aspects: tuple[str, ...],
-                 yes_no: bool, brief: bool, given: frozenset[str]) -> Composed | None:
+                 yes_no: bool, brief: bool, given: frozenset[str], narrow: list[Fact] | None = None) -> Composed | None:
         pool = self.facts.of_sections(sections)
         if not pool:
             return None
-        narrow = self.facts.of_aspect(aspects, pool, role) if aspects else []
+        if narrow is None:
+            narrow = self.facts.of_aspect(aspects, pool, role) if aspects else []
         opening, chosen = "", []
         if yes_no:
             settled = polarity(narrow, question) or polarity(pool, question) or polarity(

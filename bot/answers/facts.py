@@ -42,6 +42,7 @@ class FactBook:
         self._aspects = PatternSet(list(data["aspects"].values()))  # a literal screen first: few regexes run
         self.facts = tuple(_fact(raw) for raw in data["facts"])
         self.by_id = {fact.id: fact for fact in self.facts}
+        self._stems = {fact.id: _stems(fact.text) for fact in self.facts}
         self._by_section: dict[str, list[Fact]] = {}
         for fact in self.facts:
             self._by_section.setdefault(fact.section, []).append(fact)
@@ -61,6 +62,16 @@ class FactBook:
             ordered += [facts[rank] for facts in per_section if rank < len(facts)]
         return ordered
 
+    def sharing_words(self, pool: list[Fact], words: str) -> list[Fact]:
+        """The facts of `pool` that share the question's distinctive words (not ones most facts share)."""
+        asked = _stems(words)
+        if not asked:
+            return []
+        common = {stem for stem in asked if sum(stem in self._stems[f.id] for f in pool) > max(1, len(pool) // 2)}
+        scored = [(len((asked - common) & self._stems[f.id]), f) for f in pool]
+        best = max((score for score, _ in scored), default=0)
+        return [f for score, f in scored if score == best][:2] if best else []
+
     def of_aspect(self, aspects: tuple[str, ...], pool: list[Fact], role: str | None) -> list[Fact]:
         """Facts of the asked aspects: from the topic's own sections first, else — for a question about one
         of the roles ("is part-time possible for an ops manager?") — from the role's other facts or OnCall's."""
@@ -69,6 +80,17 @@ class FactBook:
             return found
         roles = (*ROLE_GROUPS[role], "oncall")
         return [f for f in self.facts if f.aspect in aspects and f.role in roles]
+
+
+# Words every question about the roles has: they say nothing about which fact is meant.
+_GENERIC = frozenset(
+    "what does role roles manager managers they them their there about stuff thing things with from that this "
+    "have need needs want really actually exactly kind sort type some would could should will your yours "
+    "oncall company business tell know like does doing done make when where which".split())
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 4 and w not in _GENERIC}
 
 
 def polarity(facts: list[Fact], question: str) -> tuple[str, Fact] | None:

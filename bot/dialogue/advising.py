@@ -19,7 +19,8 @@ from intents import Signal
 # "the real problem is…", "actually it's more about…": the new facts replace the earlier picture.
 _REPLACE = re.compile(r"\b(real (problem|issue|pain)|main (problem|issue|pain|thing)|actual (problem|issue)|actually|"
                       r"more (about|of)|mostly|rather|the (problem|issue) is|really about|not really|biggest "
-                      r"(problem|issue|pain|headache)|underlying|root cause|instead)\b")
+                      r"(problem|issue|pain|headache)|underlying|root cause|instead|once (its|it is) (live|done|built|"
+                      r"launched|finished)|after (it|its|it is) (goes )?(live|launched|done)|when (its|it is) live)\b")
 _SMALL = re.compile(r"\b((only|just) (\w+ ){0,2}(people|persons|staff|employees|of us|founders?|ppl)|"
                     r"(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|a dozen) "
                     r"(people|person|persons|staff|employees|of us|ppl|founders|heads)|"

@@ -23,7 +23,7 @@ _KEYWORDS = (
              r"tmrw|tmr|this week|next week|in a few days|straight away|yesterday|monday|tuesday|wednesday|thursday|"
              r"friday|within (a|one) week|in (a|one) week|this weekend|next few days)\b"),
     ("later", r"\b(next year|no rush|just exploring|exploring|someday|some day|eventually|not sure|dont know|"
-              r"do not know|maybe later|no timeline|tbd|unknown|no idea|not decided|undecided|"
+              r"do not know|maybe later|later|not yet|no timeline|tbd|unknown|no idea|not decided|undecided|"
               r"whenever|in the future|down the line|down the road)\b"),
     ("this_month", r"\b(this month|end of (the |this )?month|by the end of the month)\b"),
     ("this_quarter", r"\b(this quarter|end of (the |this )?quarter)\b"),

@@ -24,7 +24,8 @@ _COMPANY_SUFFIX = re.compile(r"\b(ltd|limited|inc|llc|llp|gmbh|ag|bv|sa|sas|srl|
 _NAME_WORD = r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’.-]*"
 # "it's Tom", "this is Ana": only when the name is written as a name (capitalized), else "it's the rotas".
 _WEAK_INTRO = re.compile(r"\b(?:[Tt]his is)\s+([A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\b")
-_COMPANY_INTRO = re.compile(r"\b(?:[Ww]e'?re|[Ww]e are|[Ww]ere|for|at|from)\s+([A-Z][\w&'’-]+(?:\s+[A-Z0-9&][\w&'’-]*){0,3})")
+_COMPANY_INTRO = re.compile(r"\b(?:[Ww]e'?re|[Ww]e are|[Ww]ere|for|at|from)\s+"
+                            r"([A-Z][\w&'’-]+(?:\s+[A-Z0-9&][\w&'’-]*){0,3})")
 _INTRO = re.compile(rf"\b(?:i'?m|i am|my name is|my name's|name is|name's|call me|i'm called)\s+"
                     rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}?)(?=\s*(?:$|[,.;!\n]|\s(?:from|at|with|of|here|"
                     rf"and|the|ceo|coo|cto|founder|head|owner|-)\b))", re.IGNORECASE)

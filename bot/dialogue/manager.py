@@ -294,9 +294,13 @@ class Dialogue:
     def _revise(self, reading: Reading, state: ConversationState) -> Outcome:
         revised = self.advising.revise(state.advice, reading.entities)
         choice = self.answers.role_name(revised.recommendation)
-        texts = (*revised.texts, self.answers.say("offer_request", choice=choice))
+        texts = [*revised.texts, self.answers.say("offer_request", choice=choice)]
+        if reading.acts.yes_no:  # "we're tiny, is that overkill for us?": the answer first
+            changed = revised.recommendation != state.advice["rec"]
+            texts[0] = f"{'Yes' if changed else 'It depends'}. {texts[0]}"
         buttons = self.intents["advise"].buttons
-        reply = Reply("advise", 1.0, texts, buttons, tuple(revised.sources), recommendation=revised.recommendation,
+        reply = Reply("advise", 1.0, tuple(texts), buttons, tuple(revised.sources),
+                      recommendation=revised.recommendation,
                       ranking=reading.ranking[:5])
         role = revised.recommendation if revised.recommendation in ("project_manager", "operations_manager") else (
             state.last_role)

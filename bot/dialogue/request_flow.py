@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from bot.answers.compose import Answers
 from bot.dialogue.fields import SKIP
-from bot.dialogue.form import OPTIONAL, PREFIX, FormTurn, Said, TalentForm, copy
+from bot.dialogue.form import CHOICES, OPTIONAL, PREFIX, FormTurn, Said, TalentForm, copy
 from bot.dialogue.outcome import Outcome
 from bot.dialogue.state import ConversationState
 from bot.sales.leads import FIELDS
@@ -34,6 +34,8 @@ _ADD_DETAILS = re.compile(
     r"needs to|has to|have to|would need to|ideally|will need to)\b.{0,12}\b(know|have|be|speak|understand|bring|"
     r"come from|work with|handle|live|like)\b|^(oh and|and also|also|one more thing|btw|by the way|ps|fyi|"
     r"note)\b(?!.*\?)")
+_OPTIONS = re.compile(r"\b((what|which) are (the|my|your) (options|choices)|what (options|choices)|"
+                      r"what can i (choose|pick)|^(options|choices)$)\b")
 _ONE_OF_THEM = re.compile(r"\b(one|them|him|her|that|such a person|someone like that)\b")
 _CORRECTION_AT = re.compile(r"\b(actually|wait|make it|make that|change|switch|instead|rather|i meant|i mean|"
                             r"should be|correction|update|scratch that|oops|sorry)\b")
@@ -60,10 +62,10 @@ class RequestFlow:
         """`reading`: the message that asked for talent (it may pre-fill the form); `from_offer`: it only
         said yes to the assistant's offer, so it is no description of the need."""
         found = self.form.found(self._said(reading)) if reading.raw else {}
-        if "role" not in found and _ONE_OF_THEM.search(reading.entities.text) and state.last_role:
-            found = {"role": state.last_role, **found}  # "can you get me one?" after talking about PMs
         if state.recommendation and "role" not in found:
             found = {"role": state.recommendation, **found}
+        if "role" not in found and _ONE_OF_THEM.search(reading.entities.text) and state.last_role:
+            found = {"role": state.last_role, **found}  # "can you get me one?" after talking about PMs
         details = None
         if reading.raw and not from_offer and _worth_keeping(reading):
             details = " ".join(reading.raw.split())[:1000]
@@ -85,6 +87,9 @@ class RequestFlow:
             return self._outcome(self.form.next(form), state, "lead.start", 1.0)
         if acts.about_request:
             return self._about_request_in_form(acts.about_request, form, state)
+        if expecting in CHOICES and _OPTIONS.search(said.normalized):  # "what are the options?"
+            turn = self.form.prompt(form, [self.form.text["options"]])
+            return self._outcome(turn, state, "request.question", 1.0)
         if self._is_question(reading, expecting) and not (state.form.get("note_next") and not acts.question):
             # A question is answered, never stored: "when will I hear back?" is nobody's name. A note
             # asked for a moment ago is still awaited after it.
@@ -172,10 +177,12 @@ class RequestFlow:
 
     # -- internals -----------------------------------------------------------------------------------
     def _about_request_in_form(self, key: str, form: dict, state: ConversationState) -> Outcome:
-        if key == "add_note":
-            form["note_next"] = True
+        if key == "add_note" and form["expecting"] in ("details", "confirm"):
+            form["note_next"] = True  # the next message is the note
             before = [self.form.text["note_prompt"]]
             turn = self.form.ask(form, before) if form["expecting"] != "confirm" else self.form.summary(form, before)
+        elif key == "add_note":  # there is a question for it at the end: keep to the field asked now
+            turn = self.form.prompt(form, [self.form.text["note_later"]])
         else:
             policy = {"status": "next_steps"}.get(key, key)
             turn = self.form.prompt(form, [self.answers.policy(policy), self.form.text["back_to_form"]])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import intents as intent_data
-
 from bot.answers.compose import Answers
 from bot.answers.direct import without_repeats
 from bot.dialogue.advising import Advising, memo_of
@@ -104,8 +103,12 @@ class TopicReplies:
             yes_no = True  # "and budgets?": asked like the last one
         about_roles = intent.id.split(".")[0] in ("pm", "ops", "compare")  # not OnCall's or Zowa's own facts
         topic_role = (role or state.last_role) if about_roles else None
+        # The words that pick particular facts: the role itself says nothing about a role's own facts, but
+        # "what did the ops manager do there?" picks Zowa's ops manager.
+        words = reading.entities.masked if about_roles else " ".join(
+            (reading.entities.masked, *(r.split("_")[0] for r in reading.entities.roles)))
         composed = self.answers.direct.topic(intent.sections, question, topic_role, yes_no=yes_no, brief=acts.brief,
-                                             given=frozenset(state.answered))
+                                             given=frozenset(state.answered), words=words)
         buttons = list(intent.buttons)
         changes: dict = {"extra": {**state.extra, "asked": {"q": question, "yn": yes_no}} if composed and (
             composed.narrow) else {k: v for k, v in state.extra.items() if k != "asked"}}

@@ -73,7 +73,8 @@ _CORRECTION = re.compile(
 # Words people put before the question itself: "ok so is it…", "wait, are they vetted?"
 _FILLER = re.compile(r"^((and|but|so|ok|okay|oh|hmm+|hm|wait|also|btw|by the way|well|um+|uh+|then|right|yeah|yes|"
                      r"no|sorry|hey|hi|hello|lol|haha\w*|alright|cool|great|thanks|thank you|one more thing|"
-                     r"quick question|question|fair|fair enough|got it|i see|makes sense|interesting|nice|fine|whatever|just)\s+)+")
+                     r"quick question|question|fair|fair enough|got it|i see|makes sense|interesting|nice|fine|"
+                     r"whatever|just)\s+)+")
 _STATEMENT_START = re.compile(r"^(i|we|you|they|it|that|this|he|she|there|one|role|so)\b")  # "we need both then?"
 _COMMAND = re.compile(r"^(do it|do that|do so|do this)\b")  # "ok do it" starts with "do" and asks nothing
 _QUESTION_START = re.compile(
