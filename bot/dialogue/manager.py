@@ -10,6 +10,7 @@ scope.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import replace
 
 import intents as intent_data
@@ -71,6 +72,25 @@ class Dialogue:
 
     # -- one turn ------------------------------------------------------------------------------------
     def turn(self, message: Message, state: ConversationState) -> Outcome:
+        outcome = self._turn(message, state)
+        said = zlib.crc32("\n".join(outcome.reply.texts).encode())
+        if said == state.said and outcome.reply.texts and not outcome.forget:
+            outcome = self._said_again(outcome)  # never the same text twice in a row
+            said = zlib.crc32("\n".join(outcome.reply.texts).encode())
+        return replace(outcome, state=outcome.state.evolve(said=said)) if not outcome.forget else outcome
+
+    def _said_again(self, outcome: Outcome) -> Outcome:
+        """The reply about to repeat the last one word for word: say so, or offer a person instead."""
+        reply = outcome.reply
+        if reply.intent == "fallback":
+            texts = (self.answers.say("fallback_again"),)
+            buttons = (Button(self.answers.button("person"), BUTTON_PREFIX + "human"), *reply.buttons[:3])
+            return replace(outcome, reply=replace(reply, texts=texts, buttons=buttons),
+                           state=outcome.state.evolve(offer={"kind": "human"}))
+        first, *rest = reply.texts
+        return replace(outcome, reply=replace(reply, texts=(self.answers.say("again", text=first), *rest)))
+
+    def _turn(self, message: Message, state: ConversationState) -> Outcome:
         command = message.text.strip().lower() if message.button is None else ""
         if command == "/forget":
             return self._forget(state)

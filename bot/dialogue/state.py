@@ -29,6 +29,7 @@ class ConversationState:
     answered: tuple[str, ...] = ()  # facts said recently
     # The advice given: {"rec": …, "signals": [[signal id, the user's words], …]} — for "why?" and updates.
     advice: dict | None = None
+    said: int | None = None  # a checksum of the last reply: the same text is never sent twice in a row
 
     def evolve(self, **changes: object) -> ConversationState:
         # Faster than dataclasses.replace, which validates every field: this runs on every message.
