@@ -16,6 +16,7 @@ from dataclasses import replace
 import intents as intent_data
 from bot.answers.compose import Answers
 from bot.dialogue.advising import Advising, adds_facts
+from bot.dialogue.fields import parse_engagement
 from bot.dialogue.form import Said
 from bot.dialogue.outcome import Outcome
 from bot.dialogue.questions import split_questions
@@ -203,10 +204,10 @@ class Dialogue:
     def _is_order(self, reading: Reading) -> bool:
         """"project manager for a website redesign, project based, asap": the terms of a request, no verb."""
         entities = reading.entities
-        if not entities.strong_roles or reading.acts.question or _CHOOSING.search(entities.masked):
+        if not entities.strong_roles or reading.acts.question or not parse_engagement(entities.masked) or (
+                _CHOOSING.search(entities.masked)):
             return False
-        terms = self.flow.form.found(Said(reading.raw, entities.text, entities))
-        return "engagement" in terms and "start" in terms
+        return "start" in self.flow.form.found(Said(reading.raw, entities.text, entities))
 
     def _uncovered(self, reading: Reading, state: ConversationState) -> Outcome | None:
         """A question about a subject the knowledge doesn't cover: honestly unknown, or — when an intent

@@ -15,8 +15,13 @@ _ASKS = re.compile(r"^\W*(and |also |plus |so |ok |okay |oh |but |hi+ |hey |hell
                    r"where|which|is|are|do|does|can|could|should|would|will|tell me|any|wat)\b", re.IGNORECASE)
 
 
+_JOINS = re.compile(r"\?.|[+;]|\.\s|\b(and|also|plus)\s")  # where a second question could begin
+
+
 def split_questions(raw: str) -> list[str]:
     """The questions of a message, or one part when it asks one thing (or more than two)."""
+    if not _JOINS.search(raw):
+        return [raw]
     parts = [p.strip(" ,.") for p in _SPLIT.split(raw) if p and len(p.split()) >= 2]
     if len(parts) != 2:
         return [raw]

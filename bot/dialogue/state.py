@@ -32,10 +32,13 @@ class ConversationState:
     said: int | None = None  # a checksum of the last reply: the same text is never sent twice in a row
 
     def evolve(self, **changes: object) -> ConversationState:
-        # Faster than dataclasses.replace, which validates every field: this runs on every message.
-        values = {name: getattr(self, name) for name in _FIELDS}
-        values.update(changes)
-        return ConversationState(**values)
+        # Spelled out: several times faster than dataclasses.replace, and this runs a few times a message.
+        get = changes.get
+        return ConversationState(
+            get("last_intent", self.last_intent), get("last_topic", self.last_topic), get("last_role", self.last_role),
+            get("recommendation", self.recommendation), get("pending", self.pending), get("form", self.form),
+            get("recent", self.recent), get("extra", self.extra), get("offer", self.offer), get("more", self.more),
+            get("answered", self.answered), get("advice", self.advice), get("said", self.said))
 
     def to_dict(self) -> dict:
         out = {}

@@ -186,8 +186,8 @@ def read_acts(text: str, raw: str) -> Acts:
             _STATEMENT_START.match(asked))),
         identity=count <= 14 and not vocabulary.isdisjoint(_IDENTITY_WORDS) and bool(_IDENTITY.search(text)),
         forget=forget,
-        about_request=next((key for key, pattern in _ABOUT_REQUEST if pattern.search(text)), None)
-        if count <= 16 and not vocabulary.isdisjoint(_REQUEST_WORDS) else None,
+        about_request=next((key for key, pattern in _ABOUT_REQUEST if not vocabulary.isdisjoint(_REQUEST_WORDS[key])
+                            and pattern.search(text)), None) if count <= 16 else None,
     )
 
 
@@ -204,8 +204,13 @@ _WHY_WORDS = frozenset("why how based basis makes what explain are sure really t
 _FORGET_WORDS = frozenset("delete erase remove wipe clear purge destroy forget forgotten erasure gdpr".split())
 _IDENTITY_WORDS = frozenset("you your who this bot robot human person real ai chatgpt gpt machine sentient alive "
                             "repeat admit pretend am i name".split())
-_REQUEST_WORDS = frozenset("hear contact contacted reply respond answer call email touch follow next happens steps "
-                            "company going up charge "
-                           "binding commitment commit contract obligation pay sign free see sees read receive get "
-                           "gets data details information info number add include attach leave note comment "
-                           "through sent received status update need want ask require".split())
+# The words each question about a request cannot do without.
+_REQUEST_WORDS = {key: frozenset(words.split()) for key, words in {
+    "response_time": "hear contact contacted reply respond answer call email touch follow back",
+    "next_steps": "next happens happen comes steps step",
+    "commitment": "binding commitment commit committing obligation pay sign charge free",
+    "privacy": "see sees read reads receive receives get gets need want ask require data details info information "
+               "email number",
+    "add_note": "add include attach leave put write mention",
+    "status": "through sent received status update got",
+}.items()}
