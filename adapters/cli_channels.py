@@ -8,8 +8,9 @@ import os
 import threading
 
 from adapters.sinks import configured_sinks
-from adapters.slack.app import ChannelLimiter, build_app
+from adapters.slack.app import ChannelLimiter, build_app, web_client
 from adapters.slack.config import SlackConfig
+from adapters.slack.replies import SlackReplies
 from adapters.slack.sales import SalesChannelWorker
 from adapters.workers import start_webhook_worker
 from bot.engine import Engine
@@ -19,12 +20,14 @@ from bot.storage.store import open_db
 
 
 def slack_parts(db, engine: Engine, config: SlackConfig):
-    """The Bolt app and, when a sales channel is configured, the worker that posts lead cards."""
+    """The Bolt app, the reply sender, and (with a sales channel) the worker that posts lead cards."""
     desk, limiter = SalesDesk(db, config.sales_users), ChannelLimiter()
-    app = build_app(engine, config, desk, limiter)
-    worker = SalesChannelWorker(Outbox(db), desk, app.client, config.sales_channel, limiter) if (
+    client = web_client(config)
+    replies = SlackReplies(engine.replies, client, limiter)
+    app = build_app(engine, config, desk, client, replies)
+    worker = SalesChannelWorker(Outbox(db), desk, client, config.sales_channel, limiter) if (
         config.sales_channel) else None
-    return app, worker
+    return app, worker, replies
 
 
 async def _run_slack_socket(args: argparse.Namespace, config: SlackConfig) -> None:
@@ -67,7 +70,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if slack_app is None and telegram is None:
         raise SystemExit("error: nothing to serve: set SLACK_BOT_TOKEN (Slack over HTTP) and/or "
                          "TELEGRAM_BOT_TOKEN with TELEGRAM_WEBHOOK_URL (Telegram webhook)")
-    app = build_web_app(db, slack_app, telegram.handle if telegram else None)
+    app = build_web_app(db, slack_app, telegram.handle if telegram else None,
+                        os.environ.get("SLACK_SIGNING_SECRET"))
     stop = threading.Event()
 
     async def start_background(_app) -> None:

@@ -3,25 +3,49 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 
 import sqlite_utils
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def slack_events(app: AsyncApp) -> Handler:
+def slack_events(app: AsyncApp, signing_secret: str) -> Handler:
+    """Slack's Events API. The signature is checked on the raw body before anything is parsed: a request
+    that is not from Slack, or not well formed, gets a 4xx and one short log line — never a traceback."""
+    verifier = SignatureVerifier(signing_secret)
+
     async def handle(request: web.Request) -> web.StreamResponse:
-        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+        body = await request.read()
+        try:
+            valid = verifier.is_valid(body, request.headers.get("X-Slack-Request-Timestamp", ""),
+                                      request.headers.get("X-Slack-Signature", ""))
+        except (ValueError, TypeError):  # a timestamp that is not a number, and the like
+            valid = False
+        if not valid:
+            log.warning("slack: refused a request without a valid signature (%s bytes)", len(body))
+            return web.Response(status=401, text="invalid signature")
+        try:
+            response = await app.async_dispatch(await to_bolt_request(request))
+        except Exception as error:  # noqa: BLE001 - a signed but malformed request: say so, briefly
+            log.warning("slack: refused a malformed request: %s", type(error).__name__)
+            return web.Response(status=400, text="malformed request")
+        if response.status == 404:  # signed, but no event, action or command Bolt knows
+            return web.Response(status=400, text="not a Slack request this app handles")
+        return await to_aiohttp_response(response)
 
     return handle
 
 
 def build_web_app(db: sqlite_utils.Database, slack: AsyncApp | None = None,
-                  telegram: Handler | None = None) -> web.Application:
+                  telegram: Handler | None = None, slack_secret: str | None = None) -> web.Application:
     app = web.Application(client_max_size=1024 ** 2)
 
     async def healthz(request: web.Request) -> web.Response:
@@ -31,7 +55,7 @@ def build_web_app(db: sqlite_utils.Database, slack: AsyncApp | None = None,
 
     app.router.add_get("/healthz", healthz)
     if slack is not None:
-        app.router.add_post("/slack/events", slack_events(slack))
+        app.router.add_post("/slack/events", slack_events(slack, slack_secret or ""))
     if telegram is not None:
         app.router.add_post("/telegram/webhook", telegram)
     return app

@@ -8,6 +8,7 @@ unanswered question, erasure) in one transaction (bot/storage, bot/sales).
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import date
 
@@ -23,6 +24,7 @@ from bot.sales.leads import LeadStore
 from bot.sales.outbox import Outbox
 from bot.sales.privacy import forget_user, handoff_payload, lead_payload
 from bot.sales.qualify import Rules
+from bot.storage.replies import ReplyQueue
 from bot.storage.store import Store
 from bot.types import Match, Message, Reply
 from bot.understanding.entities import Entities
@@ -41,6 +43,7 @@ class Engine:
         self.store = Store(db)
         self.leads = LeadStore(db)
         self.outbox = Outbox(db)
+        self.replies = ReplyQueue(db)
         self.notify = notify or {}
         self.kb = knowledge.KnowledgeBase(db)
         self.intents = intent_data.load_intents()
@@ -58,19 +61,22 @@ class Engine:
         self.dialogue = Dialogue(self.understanding, self.answers, self.intents, flow)
 
     # -- public API ------------------------------------------------------------------------------
-    def handle(self, message: Message, delivery_keys: tuple[str, ...] = ()) -> Reply | None:
+    def handle(self, message: Message, delivery_keys: tuple[str, ...] = (), reply_to: dict | None = None
+               ) -> Reply | None:
         """One turn, durably: the new state, a filed lead and its queued notifications, a hand-off, the
         unanswered question, or a privacy erasure are committed together, or not at all.
 
         `delivery_keys` identify the inbound delivery (an event id, an update id): a delivery already
-        acted on returns None, and the keys are recorded in the same transaction as the turn."""
+        acted on returns None, and the keys are recorded in the same transaction as the turn.
+        `reply_to`: where the channel will post the answer; the reply is then queued in the same
+        transaction (bot/storage/replies.py) and the channel's sender posts it from there."""
         try:
-            return self._handle(message, delivery_keys)
+            return self._handle(message, delivery_keys, reply_to)
         except BaseException:
             self.db.conn.rollback()  # a failed turn leaves nothing half-written for the next one
             raise
 
-    def _handle(self, message: Message, delivery_keys: tuple[str, ...]) -> Reply | None:
+    def _handle(self, message: Message, delivery_keys: tuple[str, ...], reply_to: dict | None) -> Reply | None:
         if delivery_keys and self.store.already_seen(delivery_keys):
             return None
         key = message.conversation_key
@@ -93,6 +99,10 @@ class Engine:
                 self.outbox.enqueue(handoff["id"], sink, "handoff", handoff)
         if outcome.unanswered and message.text.strip() and not outcome.forget:
             self.store.record_fallback(message.text, message.channel, message.user)
+        if reply_to is not None:
+            key = delivery_keys[0] if delivery_keys else f"{key}:{uuid.uuid4().hex}"
+            self.replies.enqueue(key, message.channel, message.conversation_key, message.user, reply_to,
+                                 outcome.reply)
         self.store.commit()
         return outcome.reply
 

@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 import httpx
 from aiohttp import web
 
-from adapters.slack.app import ChannelLimiter, build_app
+from adapters.slack.app import ChannelLimiter, Deliveries, build_app, web_client
 from adapters.slack.config import SlackConfig
+from adapters.slack.replies import SlackReplies
 from adapters.slack.sales import SalesChannelWorker
 from adapters.web import build_web_app
 from bot.engine import Engine
@@ -39,13 +40,16 @@ class SlackHarness:
                                   sales_channel=SALES_CHANNEL, sales_users=frozenset({SALES_USER}),
                                   api_base_url=fake.base_url)
         desk, limiter = SalesDesk(db, self.config.sales_users), ChannelLimiter(rate=1000)
-        self.app = build_app(self.engine, self.config, desk, limiter)
-        self.worker = SalesChannelWorker(Outbox(db), desk, self.app.client, SALES_CHANNEL, limiter)
+        client = web_client(self.config)
+        self.replies = SlackReplies(self.engine.replies, client, limiter)
+        self.deliveries = Deliveries()
+        self.app = build_app(self.engine, self.config, desk, client, self.replies, self.deliveries)
+        self.worker = SalesChannelWorker(Outbox(db), desk, client, SALES_CHANNEL, limiter)
         self.desk = desk
         self._events = 0
 
     async def __aenter__(self) -> SlackHarness:
-        self.runner = web.AppRunner(build_web_app(self.db, slack=self.app))
+        self.runner = web.AppRunner(build_web_app(self.db, slack=self.app, slack_secret=SECRET))
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
@@ -77,22 +81,43 @@ class SlackHarness:
         return await self.post(self.event_body(event, event_id), "application/json", **kwargs)
 
     async def dm(self, text: str, ts: str, user: str = "UFOUNDER", thread_ts: str | None = None,
-                 **kwargs) -> httpx.Response:
-        event = {"type": "message", "channel_type": "im", "channel": "DFOUNDER", "user": user, "text": text,
+                 channel: str = "DFOUNDER", **kwargs) -> httpx.Response:
+        event = {"type": "message", "channel_type": "im", "channel": channel, "user": user, "text": text,
                  "ts": ts, "team": TEAM, **({"thread_ts": thread_ts} if thread_ts else {})}
         return await self.event(event, **kwargs)
 
-    async def action(self, action_id: str, value: str, user: str, channel: str, message_ts: str,
-                     thread_ts: str | None = None) -> httpx.Response:
+    def action_body(self, action_id: str, value: str, user: str, channel: str, message_ts: str,
+                    thread_ts: str | None = None) -> str:
+        """A signed-ready block_actions payload; every click has its own trigger_id and action_ts."""
+        self._events += 1
         payload = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": user}, "api_app_id": "A1",
                    "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
                                  **({"thread_ts": thread_ts} if thread_ts else {})},
                    "channel": {"id": channel}, "message": {"ts": message_ts, "text": ""},
-                   "trigger_id": "1.2", "response_url": "http://127.0.0.1:9/unused",
-                   "actions": [{"action_id": action_id, "value": value, "type": "button", "block_id": "b"}]}
-        return await self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+                   "trigger_id": f"trig{self._events}", "response_url": "http://127.0.0.1:9/unused",
+                   "actions": [{"action_id": action_id, "value": value, "type": "button", "block_id": "b",
+                                "action_ts": f"{self._events}.000100"}]}
+        return urlencode({"payload": json.dumps(payload)})
 
-    async def command(self, text: str, user: str = "UFOUNDER", channel: str = "CGENERAL") -> httpx.Response:
-        body = urlencode({"command": "/oncall", "text": text, "user_id": user, "channel_id": channel,
-                          "team_id": TEAM, "trigger_id": "1.2", "response_url": "http://127.0.0.1:9/unused"})
+    async def action(self, action_id: str, value: str, user: str, channel: str, message_ts: str,
+                     thread_ts: str | None = None) -> httpx.Response:
+        body = self.action_body(action_id, value, user, channel, message_ts, thread_ts)
         return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def command(self, text: str, user: str = "UFOUNDER", channel: str = "CGENERAL",
+                      trigger: str | None = None) -> httpx.Response:
+        self._events += 1
+        body = urlencode({"command": "/oncall", "text": text, "user_id": user, "channel_id": channel,
+                          "team_id": TEAM, "trigger_id": trigger or f"trig{self._events}",
+                          "response_url": self.fake.response_url(f"cmd{self._events}")})
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+    async def channel_message(self, text: str, ts: str, channel: str = "CGENERAL", user: str = "UFOUNDER",
+                              thread_ts: str | None = None, mention: bool = False) -> None:
+        """A message in a channel as Slack delivers it: `message` always, `app_mention` too when it mentions us."""
+        event = {"type": "message", "channel_type": "channel", "channel": channel, "user": user, "ts": ts,
+                 "text": (f"<@{BOT_USER}> " if mention else "") + text, "team": TEAM,
+                 **({"thread_ts": thread_ts} if thread_ts else {})}
+        await self.event(event)
+        if mention:
+            await self.event({**event, "type": "app_mention"})

@@ -1,4 +1,8 @@
-"""Slack end to end: the real Bolt app and aiohttp server, signed requests, the fake Slack Web API."""
+"""Slack end to end: the real Bolt app and aiohttp server, signed requests, the fake Slack Web API.
+
+Every test waits on explicit signals — the app's count of finished deliveries, or the calls the fake
+received — never on a fixed sleep, before asserting what did or did not happen.
+"""
 
 from __future__ import annotations
 
@@ -22,79 +26,107 @@ async def slack(fresh_db):
             yield harness
 
 
-async def replies(harness, count=1, method="chat.postMessage"):
+async def posts(harness, count=1, method="chat.postMessage"):
     return await asyncio.to_thread(harness.fake.wait_for, method, count, 5.0)
 
 
-async def test_dm_question_is_answered_in_its_thread(slack):
-    response = await slack.dm("what does a pm do", ts="100.000001")
-    assert response.status_code == 200
-    [call] = await replies(slack)
-    assert call.params["channel"] == "DFOUNDER" and call.params["thread_ts"] == "100.000001"
-    assert "*What a project manager does*" in call.params["text"]
-    assert call.json("blocks")[-1]["type"] == "actions"
+async def settled(harness, deliveries: int):
+    """The app has finished with `deliveries` deliveries (answered, deduplicated or ignored)."""
+    await harness.deliveries.wait_for(deliveries)
 
 
-async def test_mention_in_a_channel_is_answered_in_thread_without_the_mention(slack):
-    await slack.event({"type": "app_mention", "channel": "CGENERAL", "user": "U2", "ts": "200.1",
-                       "text": f"<@{BOT_USER}> what does an ops manager do"})
-    [call] = await replies(slack)
-    assert (call.params["channel"], call.params["thread_ts"]) == ("CGENERAL", "200.1")
-    assert "*What an operations manager does*" in call.params["text"]
+def replies_to(harness, channel: str) -> list:
+    return [c for c in harness.fake.calls_to("chat.postMessage") if c.params["channel"] == channel and not c.failed]
 
 
-async def test_threads_are_separate_conversations(slack):
-    await slack.dm("what skills does a pm need", ts="300.1")
-    await slack.dm("and for an ops manager?", ts="300.2", thread_ts="300.1")
-    await slack.dm("and for an ops manager?", ts="301.1")  # a new thread: no context
-    calls = await replies(slack, 3)
-    texts = {c.params["ts"] if "ts" in c.params else c.params["thread_ts"]: c.params["text"] for c in calls}
-    assert "leadership, process optimization and budgeting" in texts["300.1"]  # ops manager skills
-    assert "*What an operations manager does*" in texts["301.1"]
+async def test_a_dm_is_one_conversation_answered_in_the_dm_itself(slack):
+    await slack.dm("what skills does a pm need", ts="100.1")
+    await slack.dm("and for an ops manager?", ts="100.2")
+    first, second = await posts(slack, 2)
+    assert first.params["channel"] == "DFOUNDER" and not first.params.get("thread_ts")
+    assert "planning, communication and risk management" in first.params["text"]
+    assert "leadership, process optimization and budgeting" in second.params["text"]  # the context held
+    assert not second.params.get("thread_ts")
 
 
-async def test_button_press_feeds_its_value_to_the_engine(slack):
-    await slack.dm("hi", ts="400.1")
-    await replies(slack)
-    response = await slack.action("oncall_button_0", "intent:pm.skills", "UFOUNDER", "DFOUNDER", "400.2",
-                                  thread_ts="400.1")
-    assert response.status_code == 200
-    call = (await replies(slack, 2))[-1]
-    assert call.params["thread_ts"] == "400.1" and "planning, communication and risk management" in call.params["text"]
+async def test_a_thread_inside_a_dm_is_its_own_conversation(slack):
+    await slack.dm("what skills does a pm need", ts="150.1")
+    await slack.dm("and for an ops manager?", ts="150.2", thread_ts="149.9")  # a thread with no history
+    first, second = await posts(slack, 2)
+    assert second.params["thread_ts"] == "149.9"
+    assert "leadership, process optimization and budgeting" not in second.params["text"]
 
 
-async def test_slash_command_is_ephemeral_and_share_posts(slack):
-    await slack.command("what is oncall")
-    [private] = await replies(slack, method="chat.postEphemeral")
-    assert private.params["user"] == "UFOUNDER" and "*About OnCall*" in private.params["text"]
-    await slack.command("share do i need both")
-    [shared] = await replies(slack)
-    assert shared.params["channel"] == "CGENERAL" and shared.params["text"].startswith("Usually, yes")
-    assert "UFOUNDER" in json.dumps(shared.json("blocks")[0])
-
-
-async def test_full_talent_request_in_a_dm_ends_with_a_lead_card_and_sales_can_claim_it(slack):
+async def test_a_whole_talent_request_typed_in_a_dm_ends_in_one_lead_card(slack):
     lines = ["I need a part-time PM for a product launch starting asap", "Acme <!channel>", "Jane Doe",
              "jane@acmerobotics.com", "skip", "skip", "skip", "yes"]
     for i, text in enumerate(lines):
-        await slack.dm(text, ts=f"500.{i + 1}", thread_ts="500.1" if i else None)
-        await replies(slack, i + 1)
-    summary = slack.fake.calls_to("chat.postMessage")[-2].params["text"]
+        await slack.dm(text, ts=f"500.{i + 1}")
+    await posts(slack, len(lines))
+    answers = replies_to(slack, "DFOUNDER")
+    assert all(not a.params.get("thread_ts") for a in answers)
+    summary = answers[-2].params["text"]
     assert "Acme &lt;!channel&gt;" in summary and "<!channel>" not in summary  # no mention injection
+    assert "is with the OnCall team" in answers[-1].params["text"]
     assert (await slack.worker.run_once())["sent"] == 1
-    card = slack.fake.calls_to("chat.postMessage")[-1]
-    assert card.params["channel"] == SALES_CHANNEL and "HOT lead" in json.dumps(card.json("blocks"))
+    [card] = replies_to(slack, SALES_CHANNEL)
+    assert "HOT lead" in json.dumps(card.json("blocks"))
+    assert "<!channel>" not in card.params["text"] and "&lt;!channel&gt;" in card.params["text"]
     lead_id = card.json("blocks")[-1]["elements"][0]["value"]
-    # someone outside sales is refused and nothing changes
     await slack.action("lead_status_claimed", lead_id, "UOUTSIDER", SALES_CHANNEL, card.response["ts"])
-    [refusal] = await replies(slack, method="chat.postEphemeral")
+    [refusal] = await posts(slack, method="chat.postEphemeral")
     assert refusal.params["user"] == "UOUTSIDER" and "only the sales team" in refusal.params["text"]
     assert slack.fake.calls_to("chat.update") == []
     await slack.action("lead_status_claimed", lead_id, SALES_USER, SALES_CHANNEL, card.response["ts"])
-    [update] = await replies(slack, method="chat.update")
-    assert update.params["ts"] == card.response["ts"]
-    assert f"claimed by <@{SALES_USER}>" in json.dumps(update.json("blocks"))
+    [update] = await posts(slack, method="chat.update")
+    assert update.params["ts"] == card.response["ts"] and f"claimed by <@{SALES_USER}>" in json.dumps(
+        update.json("blocks"))
     assert slack.desk.leads.get(lead_id)["status"] == "claimed"
+
+
+async def test_a_mention_starts_a_thread_that_goes_on_without_mentions(slack):
+    await slack.channel_message("what does an ops manager do", ts="200.1", mention=True)
+    await slack.channel_message("and what skills should they have?", ts="200.2", thread_ts="200.1")
+    await slack.channel_message("lunch anyone?", ts="200.3")  # channel chatter: not for us
+    await slack.channel_message("what about a pm?", ts="200.4", thread_ts="199.0")  # a thread we were never in
+    await settled(slack, 5)  # message + app_mention, the thread reply, the two ignored messages
+    first, second = replies_to(slack, "CGENERAL")
+    assert (first.params["thread_ts"], second.params["thread_ts"]) == ("200.1", "200.1")
+    assert "operations manager" in first.params["text"].lower()
+    assert "leadership, process optimization and budgeting" in second.params["text"]
+
+
+async def test_oncall_answers_through_the_response_url_where_the_bot_is_no_member(slack):
+    slack.fake.close_channel("CPRIVATE")
+    await slack.command("what is oncall", channel="CPRIVATE")
+    [private] = await posts(slack, method="response_url")
+    assert private.params["response_type"] == "ephemeral" and "OnCall is a platform" in private.params["text"]
+    await slack.command("share do i need both", channel="CPRIVATE")
+    shared = (await posts(slack, 2, method="response_url"))[-1]
+    assert shared.params["response_type"] == "in_channel" and shared.params["text"].startswith("Usually, yes")
+    assert "UFOUNDER" in json.dumps(shared.params["blocks"][0])
+    assert slack.fake.calls_to("chat.postMessage") == [] and slack.fake.calls_to("chat.postEphemeral") == []
+
+
+async def test_replayed_slash_commands_and_button_presses_are_acted_on_once(slack):
+    await slack.command("what is oncall", trigger="TRIGGER-1")
+    await slack.command("what is oncall", trigger="TRIGGER-1")  # the same signed request, replayed
+    await settled(slack, 2)
+    assert len(slack.fake.calls_to("response_url")) == 1
+    body = slack.action_body("oncall_button_0", "intent:pm.skills", "UFOUNDER", "DFOUNDER", "300.5")
+    for _ in range(2):
+        await slack.post(body, "application/x-www-form-urlencoded")
+    await settled(slack, 4)
+    assert len(replies_to(slack, "DFOUNDER")) == 1
+
+
+async def test_buttons_in_a_dm_continue_the_dm_conversation(slack):
+    await slack.dm("our warehouse is chaos and orders go out late", ts="400.1")
+    await posts(slack)
+    await slack.action("oncall_button_0", "intent:lead.start", "UFOUNDER", "DFOUNDER", "400.2")
+    request = (await posts(slack, 2))[-1]
+    assert not request.params.get("thread_ts")
+    assert "How would you like to engage them" in request.params["text"]  # the recommended role was kept
 
 
 async def test_duplicate_event_id_gets_one_reply(slack):
@@ -103,25 +135,48 @@ async def test_duplicate_event_id_gets_one_reply(slack):
     ts = int(time.time())
     for retry in (None, 1):
         assert (await slack.post(body, "application/json", timestamp=ts, retry_num=retry)).status_code == 200
-    await replies(slack)
-    await asyncio.sleep(0.3)
+    await settled(slack, 2)
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
 
 
 async def test_message_and_app_mention_for_the_same_ts_get_one_reply(slack):
-    text = f"<@{BOT_USER}> what is oncall"
-    await slack.event({"type": "message", "channel": "D7", "channel_type": "im", "user": "U1", "text": text,
-                       "ts": "700.1"})
-    await slack.event({"type": "app_mention", "channel": "D7", "user": "U1", "text": text, "ts": "700.1"})
-    await replies(slack)
-    await asyncio.sleep(0.3)
+    await slack.channel_message("what is oncall", ts="700.1", mention=True)
+    await settled(slack, 2)
     assert len(slack.fake.calls_to("chat.postMessage")) == 1
 
 
 async def test_a_retry_that_is_the_only_copy_is_processed(slack):
     await slack.dm("what does a pm do", ts="800.1", retry_num=2)
-    [call] = await replies(slack)
-    assert call.params["thread_ts"] == "800.1"
+    [call] = await posts(slack)
+    assert call.params["channel"] == "DFOUNDER"
+
+
+async def test_a_reply_slack_refused_is_posted_once_when_slack_is_back_and_never_called_already_sent(slack):
+    slack.fake.fail_next("chat.postMessage", status=500, times=3)
+    await slack.dm("what does a pm do", ts="850.1")
+    await settled(slack, 1)
+    [waiting] = slack.engine.replies.rows(("pending",))
+    assert waiting["attempts"] == 1  # committed with the turn, not lost with the failed post
+    await slack.dm("what does a pm do", ts="850.1", retry_num=1)  # Slack redelivers: still the same turn
+    await settled(slack, 2)
+    await asyncio.sleep(0)
+    assert await slack.replies.flush() in (0, 1)
+    while slack.engine.replies.rows(("pending",)):  # backoff: let the retry come due
+        slack.engine.db.execute("update replies set next_attempt_at = 0")
+        await slack.replies.flush()
+    answers = replies_to(slack, "DFOUNDER")
+    assert len(answers) == 1 and "project manager" in answers[0].params["text"].lower()
+
+
+async def test_a_reply_whose_sender_died_mid_post_is_not_posted_twice(slack):
+    slack.fake.fail_next("chat.postMessage", status=500)
+    await slack.dm("what is oncall", ts="870.1")
+    await settled(slack, 1)
+    [outgoing] = slack.engine.replies.claim("slack", now=time.time() + 10)  # a sender takes it…
+    await slack.replies._post(outgoing)  # …posts it, and dies before recording that it did
+    slack.engine.db.execute("update replies set lease_until = 1, next_attempt_at = 0")
+    assert await slack.replies.flush() == 1
+    assert len(replies_to(slack, "DFOUNDER")) == 1
 
 
 @pytest.mark.parametrize("problem", ["bad signature", "no signature", "stale timestamp"])
@@ -133,8 +188,26 @@ async def test_unverified_requests_get_401_and_nothing_is_processed(slack, probl
               "stale timestamp": {"timestamp": now - 6 * 60}}[problem]
     response = await slack.post(body, "application/json", **kwargs)
     assert response.status_code == 401
-    await asyncio.sleep(0.3)
-    assert slack.fake.calls == [] and slack.db["conversations"].count == 0
+    assert slack.deliveries.done == 0 and slack.db["conversations"].count == 0
+    assert slack.fake.calls == []
+
+
+async def test_malformed_requests_get_4xx_never_5xx_and_log_one_short_line(slack, caplog):
+    bodies = ["{not json", "[" * 5000 + "]" * 5000, "payload=%7Bbroken", "a=b&c", "", "\x00\xff" * 10]
+    responses = []
+    for body in bodies:
+        responses.append(await slack.post(body, "application/json"))  # unsigned garbage
+        responses.append(await slack.post(body, "application/x-www-form-urlencoded", signature="v0=00"))
+        headers = {"X-Slack-Request-Timestamp": "not-a-number", "X-Slack-Signature": "v0=1",
+                   "Content-Type": "application/json"}
+        responses.append(await slack.http.post("/slack/events", content=body.encode("utf-8", "replace"),
+                                               headers=headers))
+    for body in ("{not json", "payload=%7Bbroken", "[1,2"):  # signed, but still not a Slack request
+        responses.append(await slack.post(body, "application/json"))
+    assert {r.status_code for r in responses} <= {400, 401, 413}
+    assert "Traceback" not in caplog.text and all(len(r.message) < 200 for r in caplog.records)
+    assert [c for c in slack.fake.calls if c.method != "auth.test"] == []  # Bolt looks itself up, nothing more
+    assert slack.deliveries.done == 0
 
 
 async def test_rate_limited_lead_card_is_retried_and_delivered_once(slack):
@@ -158,49 +231,53 @@ async def test_a_card_posted_before_a_crash_is_not_posted_again(slack):
     lead_id = await _file_lead(slack)
     outbox = slack.worker.outbox
     assert len(outbox.claim(time.time(), sinks=("slack",))) == 1  # a worker took it, posted, and died
-    posted = await slack.app.client.chat_postMessage(channel=SALES_CHANNEL, text=f"New hot lead {lead_id}")
-    history = {"ok": True, "messages": [{"text": posted["message"]["text"], "ts": posted["ts"]}]}
-    slack.fake.add_method("conversations.history", lambda params: history)
+    await slack.app.client.chat_postMessage(channel=SALES_CHANNEL, text=f"New hot lead {lead_id}")
     assert (await slack.worker.run_once(now=time.time() + 600))["sent"] == 1
-    cards = [c for c in slack.fake.calls_to("chat.postMessage") if c.params["channel"] == SALES_CHANNEL]
-    assert len(cards) == 1
+    assert len(replies_to(slack, SALES_CHANNEL)) == 1
 
 
-async def test_the_bots_own_messages_are_ignored(slack):
-    await slack.event({"type": "message", "channel_type": "im", "channel": "D1", "user": BOT_USER,
-                       "bot_id": "B0FAKEBOT", "text": "Hi! I'm the OnCall Assistant", "ts": "950.1"})
-    await asyncio.sleep(0.3)
-    assert slack.fake.calls_to("chat.postMessage") == []
+async def test_messages_from_other_bots_are_ignored(slack):
+    await slack.event({"type": "message", "channel_type": "im", "channel": "D1", "user": "UOTHERBOT",
+                       "bot_id": "B0OTHERBOT", "text": "what does a pm do", "ts": "950.1"})
+    await slack.event({"type": "message", "subtype": "bot_message", "channel_type": "im", "channel": "D1",
+                       "bot_id": "B0OTHERBOT", "text": "what does a pm do", "ts": "950.2"})
+    await slack.dm("hi", ts="950.3")  # a person after them: answered, so the two above were seen and passed
+    await posts(slack)
+    await settled(slack, 3)
+    assert len(slack.fake.calls_to("chat.postMessage")) == 1
 
 
 async def test_sales_users_list_open_leads_and_others_are_refused(slack):
     lead_id = await _file_lead(slack)
     await slack.command("leads", user=SALES_USER)
     await slack.command("leads", user="UOUTSIDER")
-    listing, refusal = await replies(slack, 2, method="chat.postEphemeral")
+    listing, refusal = await posts(slack, 2, method="response_url")
     assert lead_id in listing.params["text"]
     assert "only for the sales team" in refusal.params["text"]
 
 
 async def test_human_request_posts_a_hand_off_notice_to_sales(slack):
     await slack.dm("our warehouse is chaos", ts="960.1")
-    await slack.dm("can i talk to a real person", ts="960.2", thread_ts="960.1")
-    await replies(slack, 2)
+    await slack.dm("can i talk to a real person", ts="960.2")
+    await posts(slack, 2)
     assert (await slack.worker.run_once())["sent"] == 1
     notice = slack.fake.calls_to("chat.postMessage")[-1]
     assert notice.params["channel"] == SALES_CHANNEL and "asked to talk to a person" in notice.params["text"]
     assert "our warehouse is chaos" in notice.params["text"]
 
 
-async def test_app_home_shows_what_the_assistant_does_with_a_request_button(slack):
+async def test_app_home_shows_what_the_assistant_does_and_its_button_continues_in_the_dm(slack):
     await slack.event({"type": "app_home_opened", "user": "UFOUNDER", "channel": "DFOUNDER", "tab": "home"})
-    [call] = await replies(slack, method="views.publish")
+    [call] = await posts(slack, method="views.publish")
     view = call.json("view")
     assert view["type"] == "home" and "intent:lead.start" in json.dumps(view)
     await slack.post(*_home_click())
-    dm_reply = (await replies(slack, 2))[-1]
-    assert dm_reply.params["thread_ts"] and "How would you like" not in dm_reply.params["text"]
-    assert "Which role are you looking for?" in dm_reply.params["text"]
+    [dm_reply] = await posts(slack)
+    assert not dm_reply.params.get("thread_ts") and "Which role are you looking for?" in dm_reply.params["text"]
+    dm = dm_reply.params["channel"]
+    await slack.dm("an ops manager", ts="970.1", user="UFOUNDER", channel=dm)  # typed in the DM: same conversation
+    answer = (await posts(slack, 2))[-1]
+    assert "How would you like to engage them" in answer.params["text"]
 
 
 def _home_click():
@@ -209,7 +286,7 @@ def _home_click():
     payload = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "UFOUNDER"}, "api_app_id": "A1",
                "container": {"type": "view", "view_id": "V1"}, "view": {"id": "V1", "type": "home"},
                "trigger_id": "1.2", "actions": [{"action_id": "oncall_button_home", "value": "intent:lead.start",
-                                                  "type": "button", "block_id": "b"}]}
+                                                  "type": "button", "block_id": "b", "action_ts": "1.1"}]}
     return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
 
 
@@ -222,6 +299,6 @@ async def _file_lead(slack) -> str:
     lines = ["hire a full time ops manager asap", "Globex", "Hank", "hank@globex.com", "skip", "skip", "skip",
              "yes"]
     for i, text in enumerate(lines):
-        await slack.dm(text, ts=f"990.{i + 1}", thread_ts="990.1" if i else None)
-    await replies(slack, len(lines))
+        await slack.dm(text, ts=f"990.{i + 1}")
+    await posts(slack, len(lines))
     return slack.engine.leads.all()[-1]["id"]

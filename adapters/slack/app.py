@@ -1,12 +1,19 @@
-"""The Bolt app: Slack events, actions and commands in, engine `Message`s through, Slack messages out.
+"""The Bolt app: Slack events, actions and commands in, engine `Message`s through, replies queued out.
 
 It holds no intent or lead logic: conversations go to the engine, lead status changes to the sales desk.
-Work happens after the ack (Bolt acks events itself; actions and commands ack first), deliveries are
-deduplicated by event id and by channel + ts, and the bot's own messages are ignored.
+Where a conversation lives, as people use Slack:
+- a DM is one conversation, answered in the DM itself; a thread inside the DM is its own conversation;
+- a mention in a channel is answered in a thread, and the thread goes on without further mentions (the
+  bot remembers the threads it was called into);
+- `/oncall` is answered through the command's response_url, so it works where the bot is no member.
+Every delivery (event, button press, command) is deduplicated in the turn's transaction; replies are
+committed with the turn and posted by `SlackReplies`, so a crash between the two loses nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
 from collections import defaultdict
 
@@ -16,13 +23,34 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import SlackConfig
-from adapters.slack.render import BUTTON_ACTION, LEAD_ACTION, escape, home_view, lead_card, leads_list, reply_message
+from adapters.slack.render import BUTTON_ACTION, LEAD_ACTION, escape, home_view, lead_card, leads_list
+from adapters.slack.replies import SlackReplies
 from bot.engine import Engine
 from bot.sales.desk import NotAllowed, SalesDesk
 from bot.sales.leads import LeadError
 from bot.types import Message
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+_IGNORED_SUBTYPES = frozenset({"bot_message", "message_changed", "message_deleted", "channel_join", "channel_leave",
+                               "thread_broadcast"})
+
+
+class Deliveries:
+    """How many deliveries the app has finished with (answered, deduplicated or ignored): an explicit
+    signal for whoever needs to know the work after an ack is done (tests, health checks)."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self._changed = asyncio.Condition()
+
+    async def finished(self) -> None:
+        async with self._changed:
+            self.done += 1
+            self._changed.notify_all()
+
+    async def wait_for(self, count: int, timeout: float = 5.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.done >= count), timeout)
 
 
 class ChannelLimiter:
@@ -45,57 +73,87 @@ def status_note(lead: dict) -> str | None:
     return " · ".join(moves) or None
 
 
-def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, limiter: ChannelLimiter) -> AsyncApp:
-    app = AsyncApp(client=web_client(config), signing_secret=config.signing_secret or "unused-in-socket-mode")
+def place(team: str, channel: str, thread: str | None, direct: bool) -> tuple[str, dict]:
+    """The conversation key and where its replies go: a DM flat (or its thread), a channel in a thread."""
+    if direct:
+        key = f"slack:{team}:{channel}" + (f":{thread}" if thread else "")
+        return key, {"channel": channel, "thread_ts": thread}
+    return f"slack:{team}:{channel}:{thread}", {"channel": channel, "thread_ts": thread}
 
-    async def post(client, channel: str, **kwargs) -> dict:
-        async with limiter(channel):
-            return await client.chat_postMessage(channel=channel, **kwargs)
 
-    async def converse(client, team: str, channel: str, thread: str, user: str, text: str = "",
-                       button: str | None = None, keys: tuple[str, ...] = ()) -> None:
-        message = Message(user=user, text=text, button=button, channel="slack",
-                          conversation=f"slack:{team}:{channel}:{thread}")
-        reply = engine.handle(message, delivery_keys=keys)
-        if reply is not None:  # None: this delivery was already acted on
-            await post(client, channel, thread_ts=thread, **reply_message(reply))
+def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: AsyncWebClient,
+              replies: SlackReplies, deliveries: Deliveries | None = None) -> AsyncApp:
+    """`replies` posts what the engine queued (the runner also runs its background pass)."""
+    app = AsyncApp(client=client, signing_secret=config.signing_secret or "unused-in-socket-mode")
+    deliveries = deliveries or Deliveries()
 
-    async def on_event(event: dict, body: dict, client) -> None:
-        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
-            return  # our own messages, edits, joins…
-        channel, ts = event["channel"], event["ts"]
+    def counted(listener):
+        async def run(**kwargs):
+            try:
+                await listener(**kwargs)
+            finally:
+                await deliveries.finished()
+        run.__signature__ = inspect.signature(listener)  # Bolt passes what the signature asks for
+        return run
+
+    async def converse(key: str, target: dict, user: str, text: str = "", button: str | None = None,
+                       keys: tuple[str, ...] = ()) -> None:
+        message = Message(user=user, text=text, button=button, channel="slack", conversation=key)
+        engine.handle(message, delivery_keys=keys, reply_to=target)  # None: a redelivery, its reply is queued
+        await replies.flush(key)
+
+    async def on_message(event: dict, body: dict, mentioned: bool) -> None:
+        if event.get("bot_id") or event.get("subtype") in _IGNORED_SUBTYPES or not event.get("user"):
+            return  # our own messages and other bots', edits, joins…
+        channel, ts, thread = event["channel"], event["ts"], event.get("thread_ts")
+        direct = event.get("channel_type") == "im" or channel.startswith("D")
+        team = body.get("team_id") or event.get("team", "")
+        key, target = place(team, channel, thread if direct else thread or ts, direct)
+        if not direct and not mentioned and not (thread and engine.store.in_place(key)):
+            return  # channel chatter the bot was not called into
+        if not direct:
+            engine.store.join_place(key)  # the thread goes on without mentions
         keys = (f"slack:event:{body.get('event_id')}", f"slack:message:{channel}:{ts}")
         text = _MENTION.sub("", event.get("text") or "").strip()
-        await converse(client, body.get("team_id") or event.get("team", ""), channel, event.get("thread_ts") or ts,
-                       event["user"], text=text, keys=keys)
+        await converse(key, target, event["user"], text=text, keys=keys)
 
     @app.event("message")
-    async def direct_message(event, body, client):
-        if event.get("channel_type") == "im":
-            await on_event(event, body, client)
+    @counted
+    async def message(event, body):
+        await on_message(event, body, mentioned=False)
 
     @app.event("app_mention")
-    async def mention(event, body, client):
-        await on_event(event, body, client)
+    @counted
+    async def mention(event, body):
+        await on_message(event, body, mentioned=True)
 
     @app.action(re.compile(f"^{BUTTON_ACTION}_"))
+    @counted
     async def button(ack, body, client):
         await ack()
         user, team = body["user"]["id"], body.get("team", {}).get("id", "")
-        value = body["actions"][0]["value"]
-        if body.get("container", {}).get("type") == "view":  # the App Home button: continue in a DM
+        action = body["actions"][0]
+        keys = (f"slack:action:{body.get('trigger_id')}:{action.get('action_ts', '')}",)
+        container = body.get("container", {})
+        if container.get("type") == "view":  # the App Home button: the DM conversation carries it
             dm = (await client.conversations_open(users=user))["channel"]["id"]
-            started = await post(client, dm, text="Let's find you the right person.")
-            await converse(client, team, dm, started["ts"], user, button=value)
-            return
-        container = body["container"]
-        thread = container.get("thread_ts") or container["message_ts"]
-        await converse(client, team, container["channel_id"], thread, user, button=value)
+            key, target = place(team, dm, None, direct=True)
+        else:
+            channel, thread = container["channel_id"], container.get("thread_ts")
+            direct = channel.startswith("D")
+            key, target = place(team, channel, thread if direct else thread or container["message_ts"], direct)
+        await converse(key, target, user, button=action["value"], keys=keys)
 
     @app.action(re.compile(f"^{LEAD_ACTION}_"))
+    @counted
     async def lead_status(ack, body, client):
         await ack()
         action, user, channel = body["actions"][0], body["user"]["id"], body["channel"]["id"]
+        delivery = (f"slack:action:{body.get('trigger_id')}:{action.get('action_ts', '')}",)
+        if engine.store.already_seen(delivery):
+            return  # a replayed click
+        engine.store.mark_seen(delivery)
+        engine.store.commit()
         try:
             change = desk.move(action["value"], action["action_id"].removeprefix(f"{LEAD_ACTION}_"), user)
         except NotAllowed:
@@ -109,7 +167,8 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, limiter: Cha
                                  **lead_card(change.lead, status_note(change.lead)))
 
     @app.command("/oncall")
-    async def command(ack, command, client):
+    @counted
+    async def command(ack, command, respond):
         await ack()
         user, channel, team = command["user_id"], command["channel_id"], command.get("team_id", "")
         text = (command.get("text") or "").strip()
@@ -118,23 +177,21 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, limiter: Cha
                 listing = leads_list(desk.open_leads(user))
             except NotAllowed:
                 listing = "Sorry, the lead list is only for the sales team."
-            await client.chat_postEphemeral(channel=channel, user=user, text=listing)
+            await respond(text=listing, response_type="ephemeral")
             return
         share = text.startswith("share ")
         question = text.removeprefix("share ").strip() if share else text
         if question == "forget":
             question = "/forget"
-        message = Message(user=user, text=question or "/help", channel="slack",
-                          conversation=f"slack:{team}:{channel}:command:{user}")
-        rendered = reply_message(engine.handle(message))
+        target = {"response_url": command["response_url"], "response_type": "in_channel" if share else "ephemeral"}
         if share:
-            asked = f"<@{user}> asked: _{escape(question)}_"
-            rendered["blocks"].insert(0, {"type": "context", "elements": [{"type": "mrkdwn", "text": asked}]})
-            await post(client, channel, **rendered)
-        else:
-            await client.chat_postEphemeral(channel=channel, user=user, **rendered)
+            target["asked"] = f"<@{user}> asked: _{escape(question)}_"
+        key = f"slack:{team}:{channel}:command:{user}"
+        await converse(key, target, user, text=question or "/help",
+                       keys=(f"slack:command:{command.get('trigger_id')}",))
 
     @app.event("app_home_opened")
+    @counted
     async def home(event, client):
         if event.get("tab", "home") == "home":
             await client.views_publish(user_id=event["user"], view=home_view())

@@ -65,7 +65,8 @@ def lead_card(lead: dict, note: str | None = None) -> dict:
         blocks.append({"type": "actions", "elements": [
             {"type": "button", "action_id": f"{LEAD_ACTION}_{status}", "value": lead["id"],
              "text": {"type": "plain_text", "text": label}} for label, status in LEAD_BUTTONS]})
-    return {"text": f"New {lead['tier']} lead {lead['id']} ({lead.get('company') or 'unknown company'})",
+    # `text` drives notifications: escaped like the blocks, so a company called "<!channel>" pings no one
+    return {"text": f"New {lead['tier']} lead {lead['id']} ({escape(lead.get('company') or 'unknown company')})",
             "blocks": blocks}
 
 

@@ -10,6 +10,7 @@ import sqlite_utils
 
 from bot.sales.leads import FORGOTTEN, LeadStore, flat
 from bot.sales.outbox import Outbox
+from bot.storage.replies import ReplyQueue
 from bot.storage.store import Store
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -24,6 +25,7 @@ def forget_user(db: sqlite_utils.Database, user: str) -> int:
     lead_ids = [row["id"] for row in db.query("select id from leads where user = ?", [user])] if (
         db["leads"].exists()) else []
     Store(db).forget(user)
+    ReplyQueue(db).forget(user)
     count = LeadStore(db).anonymize_user(user)
     if lead_ids and db["outbox"].exists():
         Outbox(db).redact(lead_ids, redact_payload)

@@ -56,6 +56,8 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["regex_literal_sets"].create({"source": str, "literals": str}, pk="source", if_not_exists=True)
     # Short keys for values a channel cannot carry whole (Telegram's 64-byte callback data).
     db["short_keys"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    # Places a channel joined (a Slack thread the bot was mentioned in): it keeps listening there.
+    db["places"].create({"key": str, "at": float}, pk="key", if_not_exists=True)
 
 
 class Store:
@@ -115,6 +117,13 @@ class Store:
     def recall_value(self, key: str) -> str | None:
         row = self.db.conn.execute("select value from short_keys where key = ?", [key]).fetchone()
         return row[0] if row else None
+
+    def join_place(self, key: str) -> None:
+        with self.db.conn:
+            self.db.conn.execute("insert or ignore into places (key, at) values (?, ?)", [key, time.time()])
+
+    def in_place(self, key: str) -> bool:
+        return self.db.conn.execute("select 1 from places where key = ?", [key]).fetchone() is not None
 
     def forget(self, user: str) -> None:
         """Delete everything said by `user` on any channel (inside the caller's transaction)."""

@@ -37,6 +37,7 @@ __all__ = ["Call", "FakeSlackAPI", "MethodHandler"]
 
 VALID_TOKEN_PREFIXES = ("xoxb-", "xoxp-")
 _API_PREFIX = "/api/"
+_RESPONSE_PREFIX = "/response/"
 _MISSING = object()
 
 MethodHandler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -136,9 +137,13 @@ class FakeSlackAPI(LocalServer):
         self._ts_counter = 0
         self._dm_ids: dict[str, str] = {}
         self._view_counter = 0
+        self._history: dict[str, list[dict[str, Any]]] = {}
+        self._closed_channels: set[str] = set()
         super().__init__()
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -148,6 +153,36 @@ class FakeSlackAPI(LocalServer):
         }
 
     # ------------------------------------------------------------------ lifecycle
+
+    def response_url(self, name: str) -> str:
+        """A slash command's response_url served by the fake; posts to it are recorded as method
+        ``response_url`` with ``params["_name"] == name``."""
+        return f"http://127.0.0.1:{self.port}{_RESPONSE_PREFIX}{name}"
+
+    def close_channel(self, channel: str) -> None:
+        """chat.postMessage to ``channel`` answers not_in_channel (the bot is not a member)."""
+        with self._lock:
+            self._closed_channels.add(channel)
+
+    def history(self, channel: str) -> list[dict[str, Any]]:
+        """Messages posted to ``channel`` so far, oldest first."""
+        with self._lock:
+            return list(self._history.get(channel, []))
+
+    def _response_url(self, req: _Handler, name: str, headers: dict[str, str], body: bytes) -> None:
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            params = {}
+        params["_name"] = name
+        with self._cond:
+            self._calls.append(Call("response_url", params, headers, False, 200, {"ok": True}))
+            self._cond.notify_all()
+        req.send_response(200)
+        req.send_header("Content-Type", "text/plain")
+        req.send_header("Content-Length", "2")
+        req.end_headers()
+        req.wfile.write(b"ok")
 
     def _handler_class(self) -> type[_Handler]:
         return type("BoundHandler", (_Handler,), {"fake": self})
@@ -243,6 +278,9 @@ class FakeSlackAPI(LocalServer):
         url = urlsplit(req.path)
         headers = {k.lower(): v for k, v in req.headers.items()}
         body = _read_body(req)
+        if url.path.startswith(_RESPONSE_PREFIX):  # a slash command's response_url
+            self._response_url(req, url.path[len(_RESPONSE_PREFIX):], headers, body)
+            return
         if not url.path.startswith(_API_PREFIX):
             _write(req, _Reply(404, {"ok": False, "error": "not_found"}))
             return
@@ -322,10 +360,23 @@ class FakeSlackAPI(LocalServer):
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
+        if params["channel"] in self._closed_channels:
+            return {"ok": False, "error": "not_in_channel"}
         if not any(params.get(k) for k in ("text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
-        return {"ok": True, "channel": params["channel"], "ts": ts, "message": self._message(params, ts)}
+        message = self._message(params, ts)
+        self._history.setdefault(params["channel"], []).append(message)
+        return {"ok": True, "channel": params["channel"], "ts": ts, "message": message}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, like Slack; metadata only when asked for (include_all_metadata)."""
+        messages = self._history.get(params.get("channel", ""), [])
+        if params.get("ts"):  # conversations.replies: the thread's messages
+            messages = [m for m in messages if m.get("thread_ts") == params["ts"] or m["ts"] == params["ts"]]
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("true", "1")
+        shown = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in messages]
+        return {"ok": True, "messages": list(reversed(shown))[: int(params.get("limit", 100))]}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("channel"):
