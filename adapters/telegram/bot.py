@@ -13,14 +13,15 @@ import logging
 import re
 
 from telegram import BotCommand, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError, TimedOut
+from telegram.constants import ChatType
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
 from telegram.ext import filters as F
 from telegram.request import HTTPXRequest
 
 from adapters.telegram.config import TelegramConfig
-from adapters.telegram.render import LONG_VALUE_PREFIX, messages
+from adapters.telegram.render import LONG_VALUE_PREFIX
+from adapters.telegram.replies import TelegramReplies
 from bot.engine import Engine
 from bot.types import Message
 
@@ -45,7 +46,7 @@ def build_application(config: TelegramConfig, engine: Engine, read_timeout: floa
         .updater(None)  # we poll ourselves: the offset moves only after an update's effects are stored
         .build()
     )
-    translator = Translator(engine)
+    translator = Translator(engine, TelegramReplies(engine.replies, application.bot, engine.store.remember_value))
     application.bot_data["translator"] = translator
     application.add_handler(MessageHandler(F.TEXT, translator.on_text))
     application.add_handler(CallbackQueryHandler(translator.on_button))
@@ -54,9 +55,10 @@ def build_application(config: TelegramConfig, engine: Engine, read_timeout: floa
 
 
 class Translator:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, replies: TelegramReplies):
         self.engine = engine
-        self.failed: set[int] = set()  # update ids whose handling raised: their offset must not move
+        self.replies = replies
+        self.failed: dict[int, str] = {}  # update id -> why its handling failed: its offset must not move
 
     async def on_text(self, update: Update, context) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
@@ -79,37 +81,36 @@ class Translator:
                 campaign = argument  # a deep link: t.me/<bot>?start=<payload>; anything else is ignored
         incoming = Message(user=str(user.id), text=text, channel="telegram",
                            conversation=_conversation(chat.id, user.id, chat.type), campaign=campaign)
-        await self._answer(update, context, incoming)
+        await self._answer(update, incoming, chat.id)
 
     async def on_button(self, update: Update, context) -> None:
         query = update.callback_query
-        await query.answer()  # stop the client's spinner first
+        try:
+            await query.answer()  # stop the client's spinner first
+        except BadRequest as error:  # "query is too old" after some downtime: the press still counts
+            log.info("answerCallbackQuery refused (%s); handling the press anyway", type(error).__name__)
         value = query.data or ""
         if value.startswith(LONG_VALUE_PREFIX):
             value = self.engine.store.recall_value(value) or ""
-        chat = update.effective_chat
-        incoming = Message(user=str(query.from_user.id), button=value, channel="telegram",
-                           conversation=_conversation(chat.id, query.from_user.id, chat.type))
-        await self._answer(update, context, incoming)
-        with contextlib.suppress(TelegramError):  # the pressed keyboard has done its job: remove it
-            await query.edit_message_reply_markup(reply_markup=None)
+        user = query.from_user
+        chat = update.effective_chat  # None for a button on an inline message: answer the user directly
+        chat_id, chat_type = (chat.id, chat.type) if chat else (user.id, ChatType.PRIVATE)
+        incoming = Message(user=str(user.id), button=value, channel="telegram",
+                           conversation=_conversation(chat_id, user.id, chat_type))
+        await self._answer(update, incoming, chat_id)
+        if query.message is not None:
+            with contextlib.suppress(TelegramError):  # the pressed keyboard has done its job: remove it
+                await query.edit_message_reply_markup(reply_markup=None)
 
-    async def _answer(self, update: Update, context, incoming: Message) -> None:
-        reply = self.engine.handle(incoming, delivery_keys=(f"telegram:update:{update.update_id}",))
-        if reply is None:
-            return  # already acted on: a redelivery
-        for text, keyboard in messages(reply, self.engine.store.remember_value):
-            try:
-                await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML,
-                                               reply_markup=keyboard, disable_web_page_preview=True)
-            except TimedOut:
-                # It may well have been delivered: sending again could say everything twice.
-                log.warning("sendMessage timed out for update %s; not resending", update.update_id)
-                return
+    async def _answer(self, update: Update, incoming: Message, chat_id: int) -> None:
+        # None: already acted on (a redelivery); its reply, if still queued, goes out with this flush.
+        self.engine.handle(incoming, delivery_keys=(f"telegram:update:{update.update_id}",),
+                           reply_to={"chat_id": chat_id})
+        await self.replies.flush(incoming.conversation_key)
 
     async def on_error(self, update: object, context) -> None:
         if isinstance(update, Update):
-            self.failed.add(update.update_id)
+            self.failed[update.update_id] = type(context.error).__name__
         log.error("error handling an update: %s", type(context.error).__name__)
 
 

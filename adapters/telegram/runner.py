@@ -26,32 +26,59 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class Poller:
+    """Our own long polling: the offset moves past an update only once its turn is committed.
+
+    An update whose handling fails is tried again on the next polls (later updates are still handled
+    meanwhile: their update ids are deduplicated), with growing pauses; after MAX_TRIES it is recorded as
+    a dead letter (`oncall-bot dead-letters`) and skipped, so one bad update never stalls everyone.
+    """
+
+    MAX_TRIES = 3
+
     def __init__(self, engine: Engine, config: TelegramConfig, poll_timeout: int = 30, read_timeout: float = 10.0):
         self.application = build_application(config, engine, read_timeout)
         self.translator = self.application.bot_data["translator"]
+        self.store = engine.store
         self.poll_timeout = poll_timeout
         self.offset: int | None = None
+        self.tries: dict[int, int] = {}
+        self.pause = 0.0  # before the next poll: an update being retried, or Telegram unreachable
+        self.stopping = False
 
     async def start(self) -> None:
         await self.application.initialize()
         await self.application.bot.delete_webhook()  # polling and a webhook exclude each other
         await register_commands(self.application)
 
+    def request_stop(self) -> None:
+        """SIGTERM: finish the update in hand, confirm the offset, stop."""
+        self.stopping = True
+
     async def poll_once(self, timeout: int | None = None) -> int:
-        """Fetch a batch, handle each update in order, then advance the offset; returns updates handled."""
+        """Fetch a batch and handle it in order; returns the updates handled (committed or skipped)."""
         updates = await self.application.bot.get_updates(
             offset=self.offset, timeout=self.poll_timeout if timeout is None else timeout,
             allowed_updates=ALLOWED_UPDATES)
-        handled = 0
+        handled, held, self.pause = 0, False, 0.0
         for update in updates:
-            await self.application.process_update(update)
-            if update.update_id in self.translator.failed:
-                self.translator.failed.discard(update.update_id)
-                log.warning("update %s failed; it will be fetched again", update.update_id)
+            if self.stopping:
                 break
-            # Confirmed to Telegram by the next getUpdates; max() because ids may arrive out of order.
-            self.offset = max(self.offset or 0, update.update_id + 1)
+            await self.application.process_update(update)
+            error = self.translator.failed.pop(update.update_id, None)
+            if error is not None:
+                tries = self.tries[update.update_id] = self.tries.get(update.update_id, 0) + 1
+                if tries < self.MAX_TRIES:
+                    log.warning("update %s failed (%s, try %s); it will be fetched again", update.update_id,
+                                error, tries)
+                    held, self.pause = True, max(self.pause, 0.5 * 2 ** tries)
+                    continue
+                self.store.record_dead_letter("telegram", f"update:{update.update_id}", error)
+                log.error("update %s failed %s times (%s): skipped, see `oncall-bot dead-letters`",
+                          update.update_id, tries, error)
+            self.tries.pop(update.update_id, None)
             handled += 1
+            if not held:  # confirmed to Telegram by the next getUpdates; max(): ids may arrive out of order
+                self.offset = max(self.offset or 0, update.update_id + 1)
         return handled
 
     async def stop(self) -> None:
@@ -61,13 +88,18 @@ class Poller:
 
     async def run_forever(self) -> None:
         await self.start()
+        failures = 0
         try:
-            while True:
+            while not self.stopping:
                 try:
                     await self.poll_once()
-                except Exception:  # noqa: BLE001 - network trouble: wait a little and poll again
-                    log.warning("polling failed; retrying shortly")
-                    await asyncio.sleep(3)
+                    failures = 0
+                except Exception as error:  # noqa: BLE001 - Telegram unreachable: back off and poll again
+                    failures += 1
+                    self.pause = min(30.0, 2.0 ** failures)
+                    log.warning("polling failed (%s); retrying in %.0f s", type(error).__name__, self.pause)
+                if self.pause and not self.stopping:
+                    await asyncio.sleep(self.pause)
         finally:
             await self.stop()
 
@@ -96,9 +128,8 @@ class WebhookService:
         except (ValueError, TypeError, KeyError):
             return web.Response(status=400, text="not an update")
         await self.application.process_update(update)
-        if update.update_id in self.translator.failed:
-            self.translator.failed.discard(update.update_id)
-            return web.Response(status=500, text="failed; please retry")
+        if self.translator.failed.pop(update.update_id, None) is not None:
+            return web.Response(status=500, text="failed; please retry")  # Telegram retries the webhook
         return web.Response(text="ok")
 
 

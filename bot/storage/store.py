@@ -56,6 +56,9 @@ def _create_schema(db: sqlite_utils.Database) -> None:
     db["regex_literal_sets"].create({"source": str, "literals": str}, pk="source", if_not_exists=True)
     # Short keys for values a channel cannot carry whole (Telegram's 64-byte callback data).
     db["short_keys"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    # Deliveries that could not be handled after retries (a poison update): skipped, kept for the owner.
+    db["dead_letters"].create({"id": int, "channel": str, "key": str, "error": str, "at": float}, pk="id",
+                              if_not_exists=True)
     # Places a channel joined (a Slack thread the bot was mentioned in): it keeps listening there.
     db["places"].create({"key": str, "at": float}, pk="key", if_not_exists=True)
 
@@ -117,6 +120,14 @@ class Store:
     def recall_value(self, key: str) -> str | None:
         row = self.db.conn.execute("select value from short_keys where key = ?", [key]).fetchone()
         return row[0] if row else None
+
+    def record_dead_letter(self, channel: str, key: str, error: str) -> None:
+        with self.db.conn:
+            self.db.conn.execute("insert into dead_letters (channel, key, error, at) values (?, ?, ?, ?)",
+                                 [channel, key, error[:300], time.time()])
+
+    def dead_letters(self, limit: int = 50) -> list[dict]:
+        return list(self.db.query("select * from dead_letters order by id desc limit ?", [limit]))
 
     def join_place(self, key: str) -> None:
         with self.db.conn:

@@ -1,0 +1,65 @@
+"""Send the engine's queued replies to Telegram (bot/storage/replies.py).
+
+A reply is committed with its turn before it is sent, so a crash between the two loses nothing: the
+next pass (or the next process) sends it. A long reply goes out as several messages; each one is
+recorded as soon as Telegram has it, so a retry resumes after the last one sent. A send that timed out
+may have arrived: it is counted as sent rather than risk saying it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
+
+from adapters.telegram.render import messages
+from bot.storage.replies import Outgoing, ReplyQueue
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+
+
+class TelegramReplies:
+    def __init__(self, queue: ReplyQueue, bot, remember):
+        """`remember(key, value)` keeps a button value too long for Telegram's callback data."""
+        self.queue, self.bot, self.remember = queue, bot, remember
+
+    async def flush(self, conversation: str | None = None) -> int:
+        sent = 0
+        for outgoing in self.queue.claim(CHANNEL, conversation=conversation):
+            try:
+                await self._send(outgoing)
+            except RetryAfter as error:
+                self.queue.failed(outgoing, "telegram: flood control", retry_after=float(error.retry_after))
+            except Forbidden:
+                self.queue.failed(outgoing, "telegram: the user blocked the bot", retry_after=3600)
+            except TelegramError as error:
+                self.queue.failed(outgoing, f"telegram: {type(error).__name__}")
+            else:
+                self.queue.sent(outgoing)
+                sent += 1
+        return sent
+
+    async def run_forever(self, interval: float = 1.0) -> None:
+        while True:
+            try:
+                await self.flush()
+            except Exception:  # noqa: BLE001 - keep the sender alive; the replies stay queued
+                log.exception("telegram reply pass failed")
+            await asyncio.sleep(interval)
+
+    async def _send(self, outgoing: Outgoing) -> None:
+        parts = messages(outgoing.reply, self.remember)
+        for index in range(outgoing.parts_sent, len(parts)):
+            text, keyboard = parts[index]
+            try:
+                message = await self.bot.send_message(outgoing.target["chat_id"], text, parse_mode=ParseMode.HTML,
+                                                      reply_markup=keyboard, disable_web_page_preview=True)
+            except TimedOut:
+                # It may well have been delivered: sending again could say everything twice.
+                log.warning("sendMessage timed out for reply %s; not resending", outgoing.id)
+                self.queue.part_sent(outgoing, index, "timed-out")
+                continue
+            self.queue.part_sent(outgoing, index, str(message.message_id))
