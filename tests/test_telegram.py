@@ -192,7 +192,7 @@ async def test_a_5000_character_reply_is_split_in_order_each_piece_valid_html(fa
     assert keyboard(sent[1]) == ["intent:pm.skills"]
 
 
-def test_long_callback_values_are_stored_behind_a_short_key(fresh_db):
+async def test_long_callback_values_are_stored_behind_a_short_key(fresh_db):
     engine = Engine(fresh_db)
     value = "intent:" + "x" * 100
     [(text, markup)] = messages(Reply("help", 1.0, ("hi <b>&",), (Button("Go", value),)),

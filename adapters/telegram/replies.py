@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
+from datetime import timedelta
 
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
@@ -32,7 +34,7 @@ class TelegramReplies:
             try:
                 await self._send(outgoing)
             except RetryAfter as error:
-                self.queue.failed(outgoing, "telegram: flood control", retry_after=float(error.retry_after))
+                self.queue.failed(outgoing, "telegram: flood control", retry_after=_seconds(error))
             except Forbidden:
                 self.queue.failed(outgoing, "telegram: the user blocked the bot", retry_after=3600)
             except TelegramError as error:
@@ -63,3 +65,11 @@ class TelegramReplies:
                 self.queue.part_sent(outgoing, index, "timed-out")
                 continue
             self.queue.part_sent(outgoing, index, str(message.message_id))
+
+
+def _seconds(error: RetryAfter) -> float:
+    """PTB 22 is moving `retry_after` from int seconds to a timedelta; accept either, quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -93,13 +93,24 @@ class Outbox:
         )
 
     def redact(self, lead_ids: list[str], redacted: Callable[[dict], dict]) -> None:
+        """Rewrite every row about these leads, delivered ones included: erasure covers our copies too."""
         for row in self.db.query(
-            f"select id, payload from outbox where status != 'sent' and lead_id in "
-            f"({', '.join('?' for _ in lead_ids)})",
-            lead_ids,
+            f"select id, payload from outbox where lead_id in ({', '.join('?' for _ in lead_ids)})", lead_ids,
         ):
             payload = redacted(json.loads(row["payload"]))
             self.db.conn.execute("update outbox set payload = ? where id = ?", [json.dumps(payload), row["id"]])
+
+    def cancel_handoffs(self, user: str, redacted: Callable[[dict], dict]) -> int:
+        """A user who asked to be forgotten is not handed to a person afterwards: pending hand-offs are
+        cancelled, and every hand-off row about them (sent ones too) loses its transcript."""
+        cancelled = 0
+        for row in self.db.query("select id, status, payload from outbox where kind = 'handoff' and "
+                                 "json_extract(payload, '$.user') = ?", [user]):
+            status = "cancelled" if row["status"] == "pending" else row["status"]
+            cancelled += status != row["status"]
+            self.db.conn.execute("update outbox set payload = ?, status = ?, lease_until = null where id = ?",
+                                 [json.dumps(redacted(json.loads(row["payload"]))), status, row["id"]])
+        return cancelled
 
     def claim(self, now: float, limit: int = 50, sinks: tuple[str, ...] | None = None) -> list[Delivery]:
         """Due deliveries (for `sinks`, or all), each leased to this worker so no other sends it."""

@@ -16,7 +16,7 @@ from bot.storage.store import Store
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
 _BOT_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens travel inside request URLs
-_PERSONAL = ("name", "email", "phone", "details", "start_said", "transcript")
+_PERSONAL = ("name", "email", "phone", "details", "start_said", "transcript", "question", "conversation")
 
 
 def forget_user(db: sqlite_utils.Database, user: str) -> int:
@@ -27,14 +27,16 @@ def forget_user(db: sqlite_utils.Database, user: str) -> int:
     Store(db).forget(user)
     ReplyQueue(db).forget(user)
     count = LeadStore(db).anonymize_user(user)
-    if lead_ids and db["outbox"].exists():
-        Outbox(db).redact(lead_ids, redact_payload)
+    if db["outbox"].exists():
+        if lead_ids:
+            Outbox(db).redact(lead_ids, redact_payload)
+        Outbox(db).cancel_handoffs(user, redact_payload)
     return count
 
 
 def redact_payload(payload: dict) -> dict:
-    return {k: (FORGOTTEN if k == "name" else [] if k == "transcript" else None) if k in _PERSONAL else v
-            for k, v in payload.items()}
+    return {k: (FORGOTTEN if k in ("name", "user") else [] if k == "transcript" else None)
+            if k in _PERSONAL or k == "user" else v for k, v in payload.items()}
 
 
 def lead_payload(lead: dict) -> dict:

@@ -111,8 +111,9 @@ class _ApiError(Exception):
 
 @dataclass
 class _Injection:
-    kind: str  # "fail" | "hang"
+    kind: str  # "fail" (429) | "hang" | "refuse" (an error code with Telegram's own description)
     value: float
+    description: str = ""
 
 
 @dataclass
@@ -313,6 +314,10 @@ class FakeTelegramAPI(LocalServer):
     def fail_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with 429 Too Many Requests."""
         self._inject(method, _Injection("fail", retry_after), times)
+
+    def refuse_next(self, method: str, code: int, description: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls with an API error, e.g. 400 "query is too old ..."."""
+        self._inject(method, _Injection("refuse", code, description), times)
 
     def hang_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Delay the response of the next ``times`` calls; the action is still performed."""
@@ -731,6 +736,8 @@ class FakeTelegramAPI(LocalServer):
                     raise _ApiError(404, "Not Found")
                 pending = self._state.injections.get(method.lower())
                 injection = pending.pop(0) if pending else None
+                if injection is not None and injection.kind == "refuse":
+                    raise _ApiError(int(injection.value), injection.description)
                 if injection is not None and injection.kind == "fail":
                     retry_after = int(injection.value)
                     raise _ApiError(
