@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.cli_leads import add_commands
+from adapters.cli_store import add_store_commands
 from bot.sales.privacy import RedactingFilter
 from bot.storage.store import default_db_path, open_db
 
@@ -24,9 +25,9 @@ def _engine(args: argparse.Namespace):
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from adapters.console import chat
+    from adapters.console import chat, history_path
 
-    return chat(_engine(args), sys.stdin, sys.stdout, show_sources=args.sources)
+    return chat(_engine(args), sys.stdin, sys.stdout, show_sources=args.sources, history=history_path())
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -181,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     fallbacks.add_argument("--limit", type=int, default=50)
     fallbacks.set_defaults(func=cmd_fallbacks)
     add_commands(add)
+    add_store_commands(add)
 
     # Channel commands import Slack/Telegram libraries only when run: the chat stays quick to start.
     add("slack", help="run the Slack app in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)").set_defaults(

@@ -1,18 +1,22 @@
-"""`oncall-bot slack` (Socket Mode), `oncall-bot telegram` (long polling), `oncall-bot serve` (HTTP)."""
+"""`oncall-bot slack` (Socket Mode), `oncall-bot telegram` (long polling), `oncall-bot serve` (HTTP).
+
+Each checks its tokens and prints one line saying who it is connected as, sends the replies left queued
+by a previous process, runs the background threads (webhook deliveries, pruning), and stops cleanly on
+SIGTERM: the turn in hand is finished and confirmed first.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
-import threading
 
+from adapters.lifecycle import Background, banner, cancel, check_slack, check_telegram, stop_on_signals
 from adapters.sinks import configured_sinks
 from adapters.slack.app import ChannelLimiter, build_app, web_client
 from adapters.slack.config import SlackConfig
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sales import SalesChannelWorker
-from adapters.workers import start_webhook_worker
 from bot.engine import Engine
 from bot.sales.desk import SalesDesk
 from bot.sales.outbox import Outbox
@@ -30,25 +34,62 @@ def slack_parts(db, engine: Engine, config: SlackConfig):
     return app, worker, replies
 
 
+def _slack_tasks(worker, replies) -> list[asyncio.Task]:
+    tasks = [asyncio.create_task(replies.run_forever())]
+    if worker:
+        tasks.append(asyncio.create_task(worker.run_forever()))
+    return tasks
+
+
 async def _run_slack_socket(args: argparse.Namespace, config: SlackConfig) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     db = open_db(args.db)
-    app, worker = slack_parts(db, Engine(db, notify=configured_sinks()), config)
-    background = [asyncio.create_task(worker.run_forever())] if worker else []
-    stop = threading.Event()
-    start_webhook_worker(args.db, stop)
+    app, worker, replies = slack_parts(db, Engine(db, notify=configured_sinks()), config)
+    line = await check_slack(app.client, "Socket Mode")
+    handler = AsyncSocketModeHandler(app, config.app_token)
     try:
-        await AsyncSocketModeHandler(app, config.app_token).start_async()
+        await handler.connect_async()
+    except SlackApiError as error:
+        raise SystemExit(f"error: Slack rejected SLACK_APP_TOKEN ({error.response.get('error')})") from None
+    banner(line)
+    stopping = asyncio.Event()
+    stop_on_signals(stopping.set)
+    background, tasks = Background(args.db), _slack_tasks(worker, replies)
+    try:
+        await stopping.wait()
     finally:
-        stop.set()
-        for task in background:
-            task.cancel()
+        cancel(tasks)
+        background.close()
+        await handler.close_async()
 
 
 def cmd_slack(args: argparse.Namespace) -> int:
-    config = SlackConfig.from_env("socket")
-    asyncio.run(_run_slack_socket(args, config))
+    asyncio.run(_run_slack_socket(args, SlackConfig.from_env("socket")))
+    return 0
+
+
+def cmd_telegram(args: argparse.Namespace) -> int:
+    from adapters.telegram.config import TelegramConfig
+    from adapters.telegram.runner import Poller
+
+    config = TelegramConfig.from_env("polling")
+    db = open_db(args.db)
+
+    async def main() -> None:
+        poller = Poller(Engine(db, notify=configured_sinks()), config)
+        banner(await check_telegram(poller.application, "long polling", poller.start))
+        stop_on_signals(poller.request_stop)
+        background = Background(args.db)
+        sender = asyncio.create_task(poller.translator.replies.run_forever())
+        try:
+            await poller.run_forever(started=True)
+        finally:
+            sender.cancel()
+            background.close()
+
+    asyncio.run(main())
     return 0
 
 
@@ -59,56 +100,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     db = open_db(args.db)
     engine = Engine(db, notify=configured_sinks())
-    slack_app = slack_worker = None
-    if os.environ.get("SLACK_BOT_TOKEN"):
-        slack_app, slack_worker = slack_parts(db, engine, SlackConfig.from_env("http"))
+    slack = slack_parts(db, engine, SlackConfig.from_env("http")) if os.environ.get("SLACK_BOT_TOKEN") else None
     telegram = None
     if os.environ.get("TELEGRAM_BOT_TOKEN") and os.environ.get("TELEGRAM_WEBHOOK_URL"):
         from adapters.telegram.runner import webhook_service
 
         telegram = webhook_service(engine)
-    if slack_app is None and telegram is None:
-        raise SystemExit("error: nothing to serve: set SLACK_BOT_TOKEN (Slack over HTTP) and/or "
-                         "TELEGRAM_BOT_TOKEN with TELEGRAM_WEBHOOK_URL (Telegram webhook)")
-    app = build_web_app(db, slack_app, telegram.handle if telegram else None,
+    app = build_web_app(db, slack[0] if slack else None, telegram.handle if telegram else None,
                         os.environ.get("SLACK_SIGNING_SECRET"))
-    stop = threading.Event()
+    tasks: list[asyncio.Task] = []
 
-    async def start_background(_app) -> None:
-        if slack_worker:
-            _app["sales_worker"] = asyncio.create_task(slack_worker.run_forever())
+    async def start(_app) -> None:
+        if slack:
+            banner(await check_slack(slack[0].client, "HTTP at /slack/events"))
+            tasks.extend(_slack_tasks(slack[1], slack[2]))
         if telegram:
-            await telegram.start()
-        start_webhook_worker(args.db, stop)
+            banner(await check_telegram(telegram.application, "webhook at /telegram/webhook", telegram.start))
+            tasks.append(asyncio.create_task(telegram.translator.replies.run_forever()))
+        if not (slack or telegram):
+            polling = " (Telegram long polling runs in `oncall-bot telegram`)" if (
+                os.environ.get("TELEGRAM_BOT_TOKEN")) else ""
+            banner("Serving /healthz only: neither Slack (SLACK_BOT_TOKEN) nor a Telegram webhook "
+                   f"(TELEGRAM_WEBHOOK_URL) is configured{polling}")
+        _app["background"] = Background(args.db)
 
-    async def stop_background(_app) -> None:
-        stop.set()
-        if "sales_worker" in _app:
-            _app["sales_worker"].cancel()
+    async def stop(_app) -> None:
+        cancel(tasks)
+        if "background" in _app:
+            _app["background"].close()
         if telegram:
             await telegram.stop()
 
-    app.on_startup.append(start_background)
-    app.on_cleanup.append(stop_background)
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
     web.run_app(app, host=args.host, port=args.port or int(os.environ.get("PORT", "8000")), print=None)
-    return 0
-
-
-def cmd_telegram(args: argparse.Namespace) -> int:
-    from adapters.telegram.config import TelegramConfig
-    from adapters.telegram.runner import Poller
-
-    config = TelegramConfig.from_env("polling")
-    db = open_db(args.db)
-    engine = Engine(db, notify=configured_sinks())
-
-    async def main() -> None:
-        stop = threading.Event()
-        start_webhook_worker(args.db, stop)
-        try:
-            await Poller(engine, config).run_forever()
-        finally:
-            stop.set()
-
-    asyncio.run(main())
     return 0

@@ -53,9 +53,11 @@ def test_slack_manifest_subscribes_to_what_the_app_handles():
 
     manifest = yaml.safe_load((ROOT / "adapters" / "slack" / "manifest.yml").read_text())
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {
-        "app_mention", "message.im", "app_home_opened"}
-    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"chat:write", "commands", "im:history", "app_mentions:read"} <= scopes
+        "app_mention", "message.im", "message.channels", "message.groups", "app_home_opened"}
+    # exactly the scopes the app's events and Web API calls need, nothing unused
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "app_mentions:read", "channels:history", "groups:history", "chat:write", "commands", "im:history",
+        "im:write"}
     assert manifest["features"]["slash_commands"][0]["command"] == "/oncall"
     assert manifest["settings"]["interactivity"]["is_enabled"] and manifest["settings"]["socket_mode_enabled"]
     assert manifest["features"]["app_home"]["home_tab_enabled"]

@@ -44,6 +44,7 @@ class Poller:
         self.tries: dict[int, int] = {}
         self.pause = 0.0  # before the next poll: an update being retried, or Telegram unreachable
         self.stopping = False
+        self._fetch: asyncio.Future | None = None
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -51,14 +52,25 @@ class Poller:
         await register_commands(self.application)
 
     def request_stop(self) -> None:
-        """SIGTERM: finish the update in hand, confirm the offset, stop."""
+        """SIGTERM: finish the update in hand, confirm the offset, stop. A long poll waiting for updates
+        is abandoned (whatever it would have returned stays unconfirmed, so it is fetched again)."""
         self.stopping = True
+        if self._fetch is not None and not self._fetch.done():
+            self._fetch.cancel()
 
     async def poll_once(self, timeout: int | None = None) -> int:
         """Fetch a batch and handle it in order; returns the updates handled (committed or skipped)."""
-        updates = await self.application.bot.get_updates(
+        self._fetch = asyncio.ensure_future(self.application.bot.get_updates(
             offset=self.offset, timeout=self.poll_timeout if timeout is None else timeout,
-            allowed_updates=ALLOWED_UPDATES)
+            allowed_updates=ALLOWED_UPDATES))
+        try:
+            updates = await self._fetch
+        except asyncio.CancelledError:
+            if self.stopping:
+                return 0
+            raise
+        finally:
+            self._fetch = None
         handled, held, self.pause = 0, False, 0.0
         for update in updates:
             if self.stopping:
@@ -86,8 +98,9 @@ class Poller:
             await self.application.bot.get_updates(offset=self.offset, timeout=0, allowed_updates=ALLOWED_UPDATES)
         await self.application.shutdown()
 
-    async def run_forever(self) -> None:
-        await self.start()
+    async def run_forever(self, started: bool = False) -> None:
+        if not started:
+            await self.start()
         failures = 0
         try:
             while not self.stopping:
