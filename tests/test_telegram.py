@@ -279,3 +279,84 @@ async def test_a_lead_confirmed_on_telegram_reaches_sales_even_if_slack_is_down(
         assert (await harness.worker.run_once(now=__import__("time").time() + 60))["sent"] == 1
         [card] = [c for c in slack_api.calls_to("chat.postMessage") if c.accepted]
         assert engine.leads.all()[0]["id"] in json.dumps(card.json("blocks"))
+
+
+def pauses_until(poller, done, limit: int = 20) -> list[float]:
+    """Replace the poller's sleep: record each pause; stop once `done()` holds after a poll (or after `limit`
+    polls or pauses, so a broken poller fails the test instead of spinning)."""
+    recorded: list[float] = []
+    polls = []
+    poll_once = poller.poll_once
+
+    async def poll_then_check(*args, **kwargs) -> int:
+        handled = await poll_once(*args, **kwargs)
+        polls.append(handled)
+        if done() or len(polls) >= limit:
+            poller.request_stop()
+        return handled
+
+    async def sleep(seconds: float) -> None:
+        recorded.append(seconds)
+        if len(recorded) >= limit:
+            poller.request_stop()
+
+    poller.sleep, poller.poll_once = sleep, poll_then_check
+    return recorded
+
+
+async def test_a_poison_update_is_retried_then_set_aside_while_others_are_answered(fake, fresh_db, monkeypatch):
+    engine = Engine(fresh_db)
+    real_handle = engine.handle
+
+    def handle(message, *args, **kwargs):
+        if message.text == "boom":
+            raise RuntimeError("a bug triggered by this one update")
+        return real_handle(message, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "handle", handle)
+    poller = Poller(engine, config(fake), poll_timeout=0)
+    poison = fake.enqueue_message(CHAT, "boom", user_id=CHAT)
+    fake.enqueue_message(777, "what does an ops manager do", user_id=777)
+    pauses = pauses_until(poller, lambda: bool(engine.store.dead_letters()))
+    await poller.run_forever()
+    assert fake.sent_messages(777)[0]["text"].startswith("<b>What an operations manager does</b>")
+    assert len(fake.sent_messages(777)) == 1  # answered once, although its batch was fetched three times
+    [dead] = engine.store.dead_letters()
+    assert (dead["key"], dead["error"]) == (f"update:{poison}", "RuntimeError")
+    assert pauses == [1.0, 2.0]  # backed off between the tries, not ~20 fetches a second
+    assert len(fake.calls_to("getUpdates")) == 3 + 1  # three tries, then the offset confirmed on stop
+    assert fake.confirmed_offset > poison and fake.pending_updates == []
+    monkeypatch.undo()
+    again = Poller(engine, config(fake), poll_timeout=0)
+    await again.start()
+    assert (await say(fake, again, "hello"))[0].startswith("Hi")  # the user who sent it is answered again
+    await again.stop()
+
+
+async def test_telegram_unreachable_backs_off_doubling(fake, fresh_db):
+    poller = Poller(Engine(fresh_db), config(fake), poll_timeout=0)
+    fake.refuse_next("getUpdates", 502, "Bad Gateway", times=3)
+    fake.enqueue_message(CHAT, "hello", user_id=CHAT)
+    pauses = pauses_until(poller, lambda: bool(fake.sent_messages(CHAT)))
+    await poller.run_forever()
+    assert pauses[:3] == [2.0, 4.0, 8.0]
+    assert len(fake.sent_messages(CHAT)) == 1
+
+
+async def test_a_stale_button_press_is_still_answered(fake, poller):
+    await say(fake, poller, "/start")
+    fake.refuse_next("answerCallbackQuery", 400,
+                     "Bad Request: query is too old and response timeout expired or query ID is invalid")
+    pressed = fake.enqueue_callback(CHAT, "intent:pm.skills", message_id=1, user_id=CHAT)
+    assert await poller.poll_once() == 1
+    assert texts(fake)[-1].startswith("<b>Project manager skills</b>")
+    assert poller.offset == pressed + 1 and poller.translator.failed == {}
+
+
+async def test_a_button_press_without_a_message_is_answered_in_the_users_chat(fake, poller):
+    fake.enqueue_raw({"callback_query": {"id": "4711", "chat_instance": "1", "inline_message_id": "AAQ-inline",
+                                         "data": "intent:ops.role", "from": {"id": CHAT, "is_bot": False,
+                                                                              "first_name": "Ann"}}})
+    assert await poller.poll_once() == 1
+    assert texts(fake)[-1].startswith("<b>What an operations manager does</b>")
+    assert poller.translator.failed == {} and not fake.calls_to("editMessageReplyMarkup")

@@ -45,6 +45,7 @@ class Poller:
         self.pause = 0.0  # before the next poll: an update being retried, or Telegram unreachable
         self.stopping = False
         self._fetch: asyncio.Future | None = None
+        self.sleep = asyncio.sleep  # injectable: tests record the pauses instead of waiting them out
 
     async def start(self) -> None:
         await self.application.initialize()
@@ -112,7 +113,7 @@ class Poller:
                     self.pause = min(30.0, 2.0 ** failures)
                     log.warning("polling failed (%s); retrying in %.0f s", type(error).__name__, self.pause)
                 if self.pause and not self.stopping:
-                    await asyncio.sleep(self.pause)
+                    await self.sleep(self.pause)
         finally:
             await self.stop()
 
