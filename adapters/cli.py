@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TextIO
 
 from adapters.cli_leads import add_commands
 from adapters.cli_store import add_store_commands
-from bot.sales.privacy import RedactingFilter
+from adapters.logs import setup_logging
 from bot.storage.store import default_db_path, open_db
 
 
@@ -120,20 +118,6 @@ def cmd_fallbacks(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['created_at']}  {row['channel']:>8}  {row['text'][:100]}")
     return 0
-
-
-def setup_logging(stream: TextIO | None = None) -> logging.Handler:
-    """Warnings and up on stderr (ONCALL_LOG_LEVEL to change); emails, phone numbers and bot tokens are
-    redacted from every record; HTTP clients never log request URLs (a Telegram token is in the URL)."""
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(os.environ.get("ONCALL_LOG_LEVEL", "WARNING").upper())
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    return handler
 
 
 def build_parser() -> argparse.ArgumentParser:

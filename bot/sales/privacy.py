@@ -14,7 +14,11 @@ from bot.storage.replies import ReplyQueue
 from bot.storage.store import Store
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+# A run of 7+ digits with phone punctuation, standing alone: not part of an IP address, a host:port, a
+# path or a longer token; dates, dotted quads and bare digit runs (update ids, Slack timestamps) are left
+# alone: user text is never logged, so what this catches is a number quoted in an error.
+_PHONE = re.compile(r"(?<![\w.:/-])\+?\d[\d\s().-]{6,}\d(?![\w.:/-])")
+_NOT_A_PHONE = re.compile(r"\d{1,3}(\.\d{1,3}){3}|\d{4}-\d\d-\d\d( \d\d)?|[\d.]+")
 _BOT_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens travel inside request URLs
 _PERSONAL = ("name", "email", "phone", "details", "start_said", "transcript", "question", "conversation")
 
@@ -52,12 +56,18 @@ def handoff_payload(message, state, question: str | None = None) -> dict:
             "campaign": state.extra.get("campaign")}
 
 
+def _phone(match: re.Match) -> str:
+    found = match.group(0)
+    return found if _NOT_A_PHONE.fullmatch(found) or sum(c.isdigit() for c in found) < 7 else "[phone]"
+
+
 def scrub(text: str) -> str:
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", _BOT_TOKEN.sub("[token]", text)))
+    return _PHONE.sub(_phone, _EMAIL.sub("[email]", _BOT_TOKEN.sub("[token]", text)))
 
 
 class RedactingFilter(logging.Filter):
-    """Installed on every handler by the CLI: no email address or phone number reaches a log."""
+    """No email address, phone number or bot token in a record's message (adapters/logs.py redacts the
+    whole formatted output, secrets and tracebacks included; this filter is for handlers it doesn't own)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
