@@ -33,15 +33,48 @@ def slack_events(app: AsyncApp, signing_secret: str) -> Handler:
             log.warning("slack: refused a request without a valid signature (%s bytes)", len(body))
             return web.Response(status=401, text="invalid signature")
         try:
-            response = await app.async_dispatch(await to_bolt_request(request))
+            bolt_request = await to_bolt_request(request)
+            problem = _shape_problem(bolt_request.body)
+            if problem:
+                raise ValueError(problem)
+            response = await app.async_dispatch(bolt_request)
         except Exception as error:  # noqa: BLE001 - a signed but malformed request: say so, briefly
             log.warning("slack: refused a malformed request: %s", type(error).__name__)
             return web.Response(status=400, text="malformed request")
         if response.status == 404:  # signed, but no event, action or command Bolt knows
+            log.warning("slack: refused a signed request that no listener handles")
             return web.Response(status=400, text="not a Slack request this app handles")
         return await to_aiohttp_response(response)
 
     return handle
+
+
+_OBJECTS = ("event", "container", "view", "message", "state", "enterprise")
+_NAMES = ("type", "team_id", "event_id", "api_app_id", "command", "trigger_id", "response_url", "text")
+
+
+def _shape_problem(body: object) -> str | None:
+    """Bolt's middleware assumes Slack's shapes (`body["event"].get(...)`) and answers 500 with a traceback
+    when a field has another type; such a body is refused here first."""
+    if not isinstance(body, dict):
+        return "the body is not an object"
+    for key in _OBJECTS:
+        if key in body and not isinstance(body[key], dict):
+            return f"{key} is not an object"
+    for key in _NAMES:
+        if key in body and not isinstance(body[key], str):
+            return f"{key} is not a string"
+    if "actions" in body and not (isinstance(body["actions"], list) and all(isinstance(a, dict)
+                                                                               for a in body["actions"])):
+        return "actions is not a list of objects"
+    for key in ("user", "team", "channel"):
+        if key in body and not isinstance(body[key], (dict, str)):
+            return f"{key} is neither an object nor an id"
+    event = body.get("event", {})
+    for key in ("type", "user", "channel", "text", "ts", "thread_ts", "channel_type", "bot_id", "subtype"):
+        if event.get(key) is not None and not isinstance(event[key], str):
+            return f"event.{key} is not a string"
+    return None
 
 
 def build_web_app(db: sqlite_utils.Database, slack: AsyncApp | None = None,

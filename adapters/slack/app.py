@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import re
 from collections import defaultdict
 
 from aiolimiter import AsyncLimiter
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -30,6 +32,7 @@ from bot.sales.desk import NotAllowed, SalesDesk
 from bot.sales.leads import LeadError
 from bot.types import Message
 
+log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _IGNORED_SUBTYPES = frozenset({"bot_message", "message_changed", "message_deleted", "channel_join", "channel_leave",
                                "thread_broadcast"})
@@ -84,7 +87,16 @@ def place(team: str, channel: str, thread: str | None, direct: bool) -> tuple[st
 def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: AsyncWebClient,
               replies: SlackReplies, deliveries: Deliveries | None = None) -> AsyncApp:
     """`replies` posts what the engine queued (the runner also runs its background pass)."""
-    app = AsyncApp(client=client, signing_secret=config.signing_secret or "unused-in-socket-mode")
+    # Unhandled requests raise into `on_error` instead of Bolt's multi-line suggestion warning.
+    app = AsyncApp(client=client, signing_secret=config.signing_secret or "unused-in-socket-mode",
+                   raise_error_for_unhandled_request=True)
+
+    @app.error
+    async def on_error(error: Exception, body: dict) -> None:
+        if isinstance(error, BoltUnhandledRequestError):
+            log.info("slack: nothing handles a %r request", body.get("type") if isinstance(body, dict) else None)
+        else:  # a bug of ours in a listener: the traceback is wanted
+            log.error("slack: a listener failed", exc_info=error)
     deliveries = deliveries or Deliveries()
 
     def counted(listener):
