@@ -89,3 +89,30 @@ def replay_lines(cli, lines: list[dict | str], **kwargs) -> list[dict]:
     payload = "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines)
     result = cli("replay", input=payload, **kwargs)
     return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.fixture
+def app_logs(monkeypatch):
+    """Install the app's own logging (adapters/logs.py) on a fresh stream, after the test set its environment;
+    returns `install(**env) -> stream`. Every logger level it touched is restored afterwards, so no test
+    sees another's logging set-up (pytest's caplog handler is never modified)."""
+    import io
+    import logging
+
+    from adapters.logs import LIBRARIES, QUIET, setup_logging
+
+    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in (*LIBRARIES, *QUIET))]
+    levels = [logger.level for logger in loggers]
+    stream, handlers = io.StringIO(), []
+
+    def install(**env: str) -> io.StringIO:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        handlers.append(setup_logging(stream))
+        return stream
+
+    yield install
+    for handler in handlers:
+        logging.getLogger().removeHandler(handler)
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)

@@ -1,19 +1,14 @@
-"""Logs as the app configures them (adapters/logs.py, on a fresh handler): no secret, no personal detail.
-
-Each test installs the app's own logging on a fresh stream and restores every logger level afterwards, so
-no test depends on another's logging set-up.
-"""
+"""Logs as the app configures them (adapters/logs.py, on a fresh handler — the `app_logs` fixture): no
+secret, no personal detail."""
 
 from __future__ import annotations
 
-import io
 import logging
 
 import pytest
 import pytest_asyncio
 from test_telegram import TOKEN, config, say
 
-from adapters.logs import LIBRARIES, QUIET, setup_logging
 from adapters.telegram.runner import Poller, WebhookService
 from bot.engine import Engine
 
@@ -28,23 +23,8 @@ PERSON = ("Hank Hill", "Strickland Propane", "hank@strickland.com", "+1 415 555 
 
 
 @pytest.fixture
-def logs(monkeypatch):
-    """Install the app's logging (after the test's environment is set) and return what it wrote."""
-    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in (*LIBRARIES, *QUIET))]
-    levels = [logger.level for logger in loggers]
-    stream, handlers = io.StringIO(), []
-
-    def install(**env: str) -> io.StringIO:
-        for name, value in {**SECRETS, **env}.items():
-            monkeypatch.setenv(name, value)
-        handlers.append(setup_logging(stream))
-        return stream
-
-    yield install
-    for handler in handlers:
-        logging.getLogger().removeHandler(handler)
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.setLevel(level)
+def logs(app_logs):
+    return lambda **env: app_logs(**{**SECRETS, **env})
 
 
 @pytest.fixture

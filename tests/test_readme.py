@@ -67,12 +67,13 @@ def test_channel_commands_name_the_missing_variable(tmp_path):
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_"))}
-    for args, variable in ((["slack"], "SLACK_BOT_TOKEN"), (["telegram"], "TELEGRAM_BOT_TOKEN"),
-                           (["serve"], "SLACK_BOT_TOKEN")):
+    env["SLACK_BOT_TOKEN"] = ""  # set but empty is missing too
+    for args, variable in ((["slack"], "SLACK_BOT_TOKEN"), (["telegram"], "TELEGRAM_BOT_TOKEN")):
         result = subprocess.run([*oncall_bot(), "--db", str(tmp_path / "x.db"), *args], capture_output=True,
                                 text=True, env=env, timeout=60)
         assert result.returncode != 0 and variable in result.stderr, (args, result.stderr)
     env["SLACK_BOT_TOKEN"] = "xoxb-1"
-    result = subprocess.run([*oncall_bot(), "--db", str(tmp_path / "x.db"), "slack"], capture_output=True,
-                            text=True, env=env, timeout=60)
-    assert result.returncode != 0 and "SLACK_APP_TOKEN" in result.stderr
+    for args, variable in ((["slack"], "SLACK_APP_TOKEN"), (["serve"], "SLACK_SIGNING_SECRET")):
+        result = subprocess.run([*oncall_bot(), "--db", str(tmp_path / "x.db"), *args], capture_output=True,
+                                text=True, env=env, timeout=60)
+        assert result.returncode != 0 and variable in result.stderr, (args, result.stderr)
