@@ -12,7 +12,7 @@ from pathlib import Path
 from adapters.cli_leads import add_commands
 from adapters.cli_store import add_store_commands
 from adapters.logs import setup_logging
-from bot.storage.store import default_db_path, open_db
+from bot.storage.database import default_location, open_db
 
 
 def _engine(args: argparse.Namespace):
@@ -39,7 +39,8 @@ def cmd_kb_build(args: argparse.Namespace) -> int:
 
     paths = [Path(p) for p in args.paths] or None
     try:
-        documents = kb.build(open_db(args.db), paths)
+        db = open_db(args.db)
+        documents = kb.build(db, db.index(), paths)
     except (FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -59,17 +60,34 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.stories is not None:
+        if args.html:
+            print("error: --html reports on a labelled set; it does not apply to --stories", file=sys.stderr)
+            return 2
         return _eval_stories(args)
     from bot.evaluation.labelled import DEFAULT_SET, evaluate, format_report, load_cases
 
     path = Path(args.file) if args.file else DEFAULT_SET
+    html = Path(args.html) if args.html else None
+    if html and not html.parent.is_dir():  # checked before the evaluation runs, not after
+        print(f"error: cannot write the HTML report to {html}: there is no directory {html.parent}", file=sys.stderr)
+        return 2
     try:
         cases = load_cases(path)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     engine = _engine(args)
-    print(format_report(evaluate(engine, cases), show_errors=args.errors))
+    report = evaluate(engine, cases)
+    print(format_report(report, show_errors=args.errors))
+    if html:
+        from bot.evaluation.html_report import write_html
+
+        try:
+            write_html(report, html, source=str(path))
+        except OSError as error:
+            print(f"error: cannot write the HTML report to {html}: {error.strerror or error}", file=sys.stderr)
+            return 2
+        print(f"HTML report written to {html}", file=sys.stderr)
     return 0
 
 
@@ -121,7 +139,8 @@ def cmd_fallbacks(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    db_help = f"SQLite database (default: $ONCALL_DB or {default_db_path()})"
+    db_help = (f"a SQLite file or a postgresql:// URL (default: $ONCALL_DB, else $DATABASE_URL, else "
+               f"{default_location()})")
     parser = argparse.ArgumentParser(prog="oncall-bot", description="OnCall Assistant")
     parser.add_argument("--db", default=None, help=db_help)
     # `--db` is accepted after the subcommand too (`oncall-bot replay --db PATH`); SUPPRESS keeps the
@@ -156,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="list every misclassified message (with --stories: the failing replies)")
     evaluation.add_argument("--stories", nargs="*", metavar="FILE", default=None,
                             help="run conversation stories instead (default: eval/stories/*.yaml)")
+    evaluation.add_argument("--html", metavar="OUT.html",
+                            help="also write the report as one self-contained HTML page, with a confusion heat map")
     evaluation.set_defaults(func=cmd_eval)
 
     explain = add("explain", help="show how a message is understood: normalization, entities, ranking")

@@ -20,7 +20,7 @@ from adapters.slack.sales import SalesChannelWorker
 from bot.engine import Engine
 from bot.sales.desk import SalesDesk
 from bot.sales.outbox import Outbox
-from bot.storage.store import open_db
+from bot.storage.database import open_db
 
 
 def slack_parts(db, engine: Engine, config: SlackConfig):

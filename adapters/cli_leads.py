@@ -7,10 +7,11 @@ import sys
 import time
 
 from bot.sales.leads import STATUSES, LeadError, LeadStore, export
-from bot.sales.outbox import Outbox, WebhookSink
+from bot.sales.outbox import Outbox
 from bot.sales.privacy import forget_user
 from bot.sales.qualify import Rules
-from bot.storage.store import open_db
+from bot.sales.webhook import WebhookSink
+from bot.storage.database import open_db
 
 
 def cmd_leads_list(args: argparse.Namespace) -> int:
@@ -94,8 +95,7 @@ def cmd_outbox_deliver(args: argparse.Namespace) -> int:
 
 def cmd_forget(args: argparse.Namespace) -> int:
     db = open_db(args.db)
-    with db.conn:
-        count = forget_user(db, args.user)
+    count = forget_user(db, args.user)
     print(f"Forgot {args.user}: conversations and messages deleted, {count} lead(s) anonymized.")
     return 0
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import time
 
+from bot.storage.database import open_db
 from bot.storage.retention import Retention, prune
-from bot.storage.store import Store, open_db
+from bot.storage.store import Store
 
 
 def cmd_prune(args: argparse.Namespace) -> int:

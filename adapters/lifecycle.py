@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from adapters.workers import start_webhook_worker
+from bot.storage.database import open_db
 from bot.storage.retention import Retention, prune
-from bot.storage.store import open_db
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY_S = 6 * 3600.0

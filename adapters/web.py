@@ -6,11 +6,12 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 
-import sqlite_utils
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
+
+from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,12 @@ def _shape_problem(body: object) -> str | None:
     return None
 
 
-def build_web_app(db: sqlite_utils.Database, slack: AsyncApp | None = None,
+def build_web_app(db: Database, slack: AsyncApp | None = None,
                   telegram: Handler | None = None, slack_secret: str | None = None) -> web.Application:
     app = web.Application(client_max_size=1024 ** 2)
 
     async def healthz(request: web.Request) -> web.Response:
-        db.execute("select 1").fetchone()
+        db.scalar("select 1")
         body = {"ok": True, "slack": slack is not None, "telegram": telegram is not None}
         return web.Response(text=json.dumps(body), content_type="application/json")
 

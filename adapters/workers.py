@@ -6,8 +6,9 @@ import logging
 import threading
 from pathlib import Path
 
-from bot.sales.outbox import Outbox, WebhookSink
-from bot.storage.store import open_db
+from bot.sales.outbox import Outbox
+from bot.sales.webhook import WebhookSink
+from bot.storage.database import open_db
 
 log = logging.getLogger(__name__)
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.dialogue.state import ConversationState  # noqa: E402
 from bot.engine import Engine  # noqa: E402
-from bot.storage.store import open_db  # noqa: E402
+from bot.storage.database import open_db  # noqa: E402
 from bot.types import Message  # noqa: E402
 
 

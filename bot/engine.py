@@ -12,8 +12,6 @@ import uuid
 from collections.abc import Callable
 from datetime import date
 
-import sqlite_utils
-
 import intents as intent_data
 from bot.answers.compose import Answers
 from bot.dialogue.form import TalentForm
@@ -24,8 +22,9 @@ from bot.sales.leads import LeadStore
 from bot.sales.outbox import Outbox
 from bot.sales.privacy import forget_user, handoff_payload, lead_payload
 from bot.sales.qualify import Rules
+from bot.storage.database import Database
 from bot.storage.replies import ReplyQueue
-from bot.storage.store import Store
+from bot.storage.store import AlreadyHandled, Store
 from bot.types import Match, Message, Reply
 from bot.understanding.entities import Entities
 from bot.understanding.reader import Understanding
@@ -33,19 +32,19 @@ from knowledge import kb as knowledge
 
 
 class Engine:
-    def __init__(self, db: sqlite_utils.Database, notify: dict[str, tuple[str, ...]] | None = None,
+    def __init__(self, db: Database, notify: dict[str, tuple[str, ...]] | None = None,
                  rules: Rules | None = None, today: Callable[[], date] = date.today):
         """`notify`: for each event ("lead", "handoff"), the outbox sinks it is queued for, e.g.
         {"lead": ("webhook", "slack"), "handoff": ("slack",)}. `today`: the day relative dates
         ("next week", "Q1") are read from."""
-        knowledge.ensure_built(db)
+        knowledge.ensure_built(db, db.index())
         self.db = db
         self.store = Store(db)
         self.leads = LeadStore(db)
         self.outbox = Outbox(db)
         self.replies = ReplyQueue(db)
         self.notify = notify or {}
-        self.kb = knowledge.KnowledgeBase(db)
+        self.kb = knowledge.KnowledgeBase(db.index())
         self.intents = intent_data.load_intents()
         literals = self.store.regex_literals()
         known = set(literals)
@@ -71,19 +70,18 @@ class Engine:
         `reply_to`: where the channel will post the answer; the reply is then queued in the same
         transaction (bot/storage/replies.py) and the channel's sender posts it from there."""
         try:
-            return self._handle(message, delivery_keys, reply_to)
-        except BaseException:
-            self.db.conn.rollback()  # a failed turn leaves nothing half-written for the next one
-            raise
+            with self.db.transaction():
+                return self._handle(message, delivery_keys, reply_to)
+        except AlreadyHandled:
+            return None  # its turn was committed before (here or on another instance): nothing to redo
 
     def _handle(self, message: Message, delivery_keys: tuple[str, ...], reply_to: dict | None) -> Reply | None:
-        if delivery_keys and self.store.already_seen(delivery_keys):
-            return None
         key = message.conversation_key
+        self.store.lock(key)  # one turn at a time per conversation, across instances
+        if delivery_keys:
+            self.store.claim_delivery(delivery_keys)  # raises AlreadyHandled: the transaction rolls back
         state = ConversationState.from_dict(self.store.load(key))
         outcome = self.dialogue.turn(message, state)
-        if delivery_keys:
-            self.store.mark_seen(delivery_keys)
         if outcome.forget:
             forget_user(self.db, message.user)
         else:
@@ -100,10 +98,8 @@ class Engine:
         if outcome.unanswered and message.text.strip() and not outcome.forget:
             self.store.record_fallback(message.text, message.channel, message.user)
         if reply_to is not None:
-            key = delivery_keys[0] if delivery_keys else f"{key}:{uuid.uuid4().hex}"
-            self.replies.enqueue(key, message.channel, message.conversation_key, message.user, reply_to,
-                                 outcome.reply)
-        self.store.commit()
+            reply_key = delivery_keys[0] if delivery_keys else f"{key}:{uuid.uuid4().hex}"
+            self.replies.enqueue(reply_key, message.channel, key, message.user, reply_to, outcome.reply)
         return outcome.reply
 
     def respond(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState]:

@@ -1,7 +1,9 @@
-"""The knowledge base: documents' sections and passages in SQLite with an FTS5 index.
+"""The knowledge base: documents' sections and passages in a local SQLite index with FTS5.
 
 Every passage records its document and section, so any answer built from it can cite its source.
-The default knowledge base is (re)built from `knowledge/documents/` whenever those files change,
+The documents are the built-in `knowledge/documents/`, or the owner's (`kb build PATHS`), which are kept
+in the shared store so that every instance answers from the same ones. The index is derived data: each
+process (re)builds it when the documents change — in the same file on SQLite, in memory on PostgreSQL —
 so a new user never runs a build step.
 """
 
@@ -10,15 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
+from bot.storage.database import Database
 from knowledge import DOCUMENTS_DIR
-from knowledge.ingest import Document, collect, parse_file
-
-_DEFAULT_SOURCE = "default"
+from knowledge.ingest import Document, collect, parse
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,21 +45,55 @@ class SectionText:
         return f"{self.document}#{self.slug}"
 
 
-def fingerprint(files: list[Path]) -> str:
+Source = tuple[str, str]  # (file name, text)
+
+
+def builtin_sources() -> list[Source]:
+    return [(f.name, f.read_text(encoding="utf-8")) for f in collect([DOCUMENTS_DIR])]
+
+
+def stored_sources(store: Database) -> list[Source]:
+    """The owner's documents (`kb build PATHS`), shared by every instance; none: the built-in ones."""
+    return [(row["name"], row["text"]) for row in store.query("select name, text from kb_documents order by name")]
+
+
+def fingerprint(sources: list[Source]) -> str:
     digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes())
+    for name, text in sources:
+        digest.update(name.encode())
+        digest.update(text.encode())
     return digest.hexdigest()
 
 
-def build(db: sqlite_utils.Database, paths: list[Path] | None = None) -> list[Document]:
-    """Replace the knowledge base with the documents found under `paths` (default documents if None)."""
-    files = collect(paths or [DOCUMENTS_DIR])
-    if not files:
-        raise ValueError("no .md or .txt documents found to build the knowledge base from")
-    documents = [parse_file(f) for f in files]
-    source = _DEFAULT_SOURCE if paths is None else json.dumps([str(p) for p in paths])
+def _document(name: str, text: str) -> Document:
+    markdown = True if Path(name).suffix.lower() in {".md", ".markdown"} else None
+    return parse(text, Path(name).stem, markdown)
+
+
+def build(store: Database, index: sqlite_utils.Database, paths: list[Path] | None = None) -> list[Document]:
+    """Make the documents under `paths` (the built-in ones if None) the knowledge base of every instance:
+    stored in the shared store, then indexed locally. Nothing is written if a document can't be read."""
+    if paths is None:
+        sources = builtin_sources()
+    else:
+        files = collect(paths)
+        if not files:
+            raise ValueError("no .md or .txt documents found to build the knowledge base from")
+        sources = [(f.name, f.read_text(encoding="utf-8", errors="replace")) for f in files]
+        clashes = sorted({name for name, _ in sources if [n for n, _ in sources].count(name) > 1})
+        if clashes:
+            raise ValueError(f"two documents share a file name: {', '.join(clashes)}")
+    documents = [_document(name, text) for name, text in sources]
+    with store.transaction():
+        store.execute("delete from kb_documents")
+        if paths is not None:
+            store.executemany("insert into kb_documents (name, text, added_at) values (?, ?, ?)",
+                              [(name, text, time.time()) for name, text in sources])
+    _index(index, documents, fingerprint(sources), "default" if paths is None else "store")
+    return documents
+
+
+def _index(index: sqlite_utils.Database, documents: list[Document], stamp: str, source: str) -> None:
     sections, passages = [], []
     for doc in documents:
         for position, section in enumerate(doc.sections):
@@ -65,37 +101,37 @@ def build(db: sqlite_utils.Database, paths: list[Path] | None = None) -> list[Do
                 {"document": doc.name, "slug": section.slug, "heading": section.heading,
                  "level": section.level, "position": position, "title": doc.title}
             )
-            for index, passage in enumerate(section.passages):
+            for number, passage in enumerate(section.passages):
                 passages.append(
                     {"document": doc.name, "section": section.slug, "heading": section.heading,
-                     "kind": passage.kind, "position": position * 1000 + index, "text": passage.text,
+                     "kind": passage.kind, "position": position * 1000 + number, "text": passage.text,
                      "cells": json.dumps(list(passage.cells)) if passage.cells else None}
                 )
-    with db.conn:
+    with index.conn:
         for table in ("kb_passages", "kb_sections"):
-            if db[table].exists():
-                db[table].drop()
-        for name in db.table_names():
+            if index[table].exists():
+                index[table].drop()
+        for name in index.table_names():
             if name.startswith("kb_passages_fts"):
-                db.execute(f"DROP TABLE IF EXISTS [{name}]")
-        db["kb_sections"].insert_all(sections, pk=("document", "slug"), alter=True)
-        db["kb_passages"].insert_all(passages, pk="id", alter=True, column_order=["id"])
-        db["kb_passages"].enable_fts(["text", "heading"], tokenize="porter", replace=True)
-        db["kb_meta"].upsert(
-            {"key": "build", "fingerprint": fingerprint(files), "source": source}, pk="key"
-        )
-    return documents
+                index.execute(f"DROP TABLE IF EXISTS [{name}]")
+        index["kb_sections"].insert_all(sections, pk=("document", "slug"), alter=True)
+        index["kb_passages"].insert_all(passages, pk="id", alter=True, column_order=["id"])
+        index["kb_passages"].enable_fts(["text", "heading"], tokenize="porter", replace=True)
+        index["kb_meta"].upsert({"key": "build", "fingerprint": stamp, "source": source}, pk="key")
 
 
-def ensure_built(db: sqlite_utils.Database) -> None:
-    """Build the default knowledge base on first use, and rebuild it when its documents change."""
-    meta = db["kb_meta"]
-    row = next(iter(db.query("select fingerprint, source from kb_meta where key='build'")), None) if (
-        meta.exists()) else None
-    if row and row["source"] != _DEFAULT_SOURCE:
-        return  # built from the owner's own documents: leave it alone
-    if row is None or row["fingerprint"] != fingerprint(collect([DOCUMENTS_DIR])):
-        build(db)
+def ensure_built(store: Database, index: sqlite_utils.Database) -> None:
+    """Index the knowledge base's documents on first use, and again whenever they change (the built-in ones
+    on upgrade, the owner's after `kb build` on any instance)."""
+    row = next(iter(index.query("select fingerprint, source from kb_meta where key='build'")), None) if (
+        index["kb_meta"].exists()) else None
+    stored = stored_sources(store)
+    if not stored and row and row["source"] not in ("default", "store"):
+        return  # indexed from the owner's paths by an earlier release, before documents were stored
+    sources = stored or builtin_sources()
+    stamp = fingerprint(sources)
+    if row is None or row["fingerprint"] != stamp:
+        _index(index, [_document(name, text) for name, text in sources], stamp, "store" if stored else "default")
 
 
 class KnowledgeBase:

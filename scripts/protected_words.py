@@ -13,7 +13,7 @@ from pathlib import Path
 from spellchecker import SpellChecker
 
 from bot.engine import Engine
-from bot.storage.store import open_db
+from bot.storage.database import open_db
 
 MIN_FREQUENCY = 100  # below this the list is mostly rare words and misspellings; the few real words that
 # are far more often a typo in this domain ("manger") are mapped in lexicon.yaml's abbreviations instead

@@ -17,7 +17,7 @@ import pytest
 
 from bot.dialogue.state import ConversationState
 from bot.engine import Engine
-from bot.storage.store import open_db
+from bot.storage.database import open_db
 from bot.types import Message
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +26,41 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 
 @pytest.fixture
 def fresh_db(tmp_path):
-    """A new temp-file database, like sqlite-utils' own `fresh_db` fixture."""
+    """A new temp-file database, like sqlite-utils' own `fresh_db` fixture. Modules whose tests must hold on
+    both backends override it with `both_backends` (see `any_db`)."""
     return open_db(tmp_path / "test.db")
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A throwaway PostgreSQL database for this test session, migrated once; the run fails if there is no
+    PostgreSQL (tests/pg.py starts the local cluster when it is down)."""
+    import pg
+
+    try:
+        admin = pg.ensure_server()
+    except pg.NoPostgres as error:
+        pytest.exit(f"PostgreSQL is required for the PostgreSQL tests: {error}", returncode=3)
+    url = pg.create_database(admin)
+    open_db(url).close()  # migrate once
+    yield url
+    pg.drop_database(admin, url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request, tmp_path):
+    """A fresh store on each backend in turn: a temp SQLite file, then the session's PostgreSQL database
+    emptied of rows."""
+    if request.param == "sqlite":
+        db = open_db(tmp_path / "test.db")
+    else:
+        import pg
+
+        url = request.getfixturevalue("pg_url")
+        pg.empty(url)
+        db = open_db(url)
+    yield db
+    db.close()
 
 
 @pytest.fixture(scope="session")

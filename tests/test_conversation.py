@@ -15,7 +15,7 @@ from bot.dialogue.extract import find_company, find_name, why_not_company, why_n
 from bot.dialogue.fields import SKIP, parse_engagement, parse_role
 from bot.engine import Engine
 from bot.evaluation.stories import load_stories
-from bot.storage.store import open_db
+from bot.storage.database import open_db
 from bot.types import Message
 
 from conftest import ROOT
@@ -81,7 +81,7 @@ def test_a_question_passed_to_the_team_reaches_them_with_the_question(sales_engi
     assert accepted.intent == "human"
     [row] = sales_engine.outbox.rows(("pending",))
     assert row["kind"] == "handoff"
-    payload = sales_engine.db.execute("select payload from outbox").fetchone()[0]
+    payload = sales_engine.db.scalar("select payload from outbox")
     assert "do you offer a free trial?" in payload
 
 

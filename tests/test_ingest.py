@@ -75,31 +75,32 @@ def test_markdown_headings_tables_and_wrapped_paragraphs():
 
 
 def test_build_records_source_document_and_section_and_indexes_passages(fresh_db):
-    documents = kb.build(fresh_db, [SEEDS])
+    documents = kb.build(fresh_db, fresh_db.index(), [SEEDS])
     assert {d.name for d in documents} == {ARTICLE.stem, GENERAL.stem}
-    hits = kb.KnowledgeBase(fresh_db).search(["supply", "chains", "vendor"])
+    hits = kb.KnowledgeBase(fresh_db.index()).search(["supply", "chains", "vendor"])
     assert hits[0].text == "Overseeing budgets, supply chains, and vendor relationships"
     assert (hits[0].document, hits[0].heading) == (ARTICLE.stem, "What Does an Operations Manager Do?")
 
 
 def test_default_knowledge_base_builds_itself_and_rebuilds_when_documents_change(fresh_db, tmp_path, monkeypatch):
-    kb.ensure_built(fresh_db)
-    assert fresh_db["kb_passages"].count > 50
+    index = fresh_db.index()
+    kb.ensure_built(fresh_db, index)
+    assert index["kb_passages"].count > 50
     copy = tmp_path / "docs"
     copy.mkdir()
     for file in DOCUMENTS_DIR.glob("*.md"):
         (copy / file.name).write_text(file.read_text())
     monkeypatch.setattr(kb, "DOCUMENTS_DIR", copy)
-    kb.ensure_built(fresh_db)  # unchanged documents: nothing to do
+    kb.ensure_built(fresh_db, index)  # unchanged documents: nothing to do
     (copy / "extra.md").write_text("# Extra\n\n## Brand new section\nA fresh fact about onboarding.\n")
-    kb.ensure_built(fresh_db)
-    assert kb.KnowledgeBase(fresh_db).section("extra#brand-new-section") is not None
+    kb.ensure_built(fresh_db, index)
+    assert kb.KnowledgeBase(index).section("extra#brand-new-section") is not None
 
 
 def test_a_knowledge_base_built_from_the_owners_documents_is_left_alone(fresh_db):
-    kb.build(fresh_db, [SEEDS])
-    kb.ensure_built(fresh_db)
-    assert {r["document"] for r in fresh_db.query("select distinct document from kb_sections")} == {
+    kb.build(fresh_db, fresh_db.index(), [SEEDS])
+    kb.ensure_built(fresh_db, fresh_db.index())
+    assert {r["document"] for r in fresh_db.index().query("select distinct document from kb_sections")} == {
         ARTICLE.stem, GENERAL.stem}
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from bot.engine import Engine
 from bot.sales.leads import LeadError
-from bot.sales.outbox import BACKOFF_BASE_S, WebhookSink
+from bot.sales.outbox import BACKOFF_BASE_S
 from bot.sales.qualify import Rules
+from bot.sales.webhook import WebhookSink
 from bot.types import Message
 
 from conftest import replay_lines
@@ -19,6 +20,12 @@ from receivers import WebhookReceiver
 REQUEST = ["I need a part-time PM for a product launch starting asap", "Acme Robotics", "Jane Doe",
            "jane@acmerobotics.com", "+1 415 555 0100", "skip", "skip", "yes"]
 
+
+
+@pytest.fixture
+def fresh_db(any_db):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_db
 
 def file_request(engine: Engine, user: str = "jane", lines: list[str] = REQUEST) -> dict:
     reply = None
@@ -143,7 +150,7 @@ def test_forget_deletes_conversation_and_anonymizes_leads(webhook_engine):
     stored = webhook_engine.leads.get(lead["id"])
     assert stored["email"] is None and stored["phone"] is None and stored["name"] == "[forgotten]"
     assert stored["transcript"] == [] and stored["tier"] == "hot"
-    payload = json.loads(next(db.query("select payload from outbox"))["payload"])
+    payload = json.loads(db.scalar("select payload from outbox"))
     assert payload["email"] is None and payload["transcript"] == []
 
 
@@ -174,4 +181,4 @@ def test_cli_logs_stay_free_of_contact_details_at_debug_level(cli, monkeypatch):
         deliver = cli("outbox", "deliver")
     logs = replay.stderr + deliver.stderr
     assert "failed (attempt 1)" in logs and len(receiver.requests) == 1
-    assert "jane@acmerobotics.com" not in logs and "415" not in logs
+    assert "jane@acmerobotics.com" not in logs and "555 0100" not in logs and "5550100" not in logs

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.engine import Engine
 from bot.sales.outbox import Outbox
 from bot.types import Message
@@ -11,6 +13,12 @@ from bot.types import Message
 NAME, EMAIL, PHONE, NOTE = "Peggy Olson", "peggy@sterlingcooper.com", "+1 212 555 0142", "our launch slipped twice"
 TYPED = ["hi, I need a full-time project manager asap", "Sterling Cooper", NAME, EMAIL, PHONE, "skip", NOTE]
 
+
+
+@pytest.fixture
+def fresh_db(any_db):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_db
 
 def every_stored_text(db) -> str:
     """All values of all rows of all tables, as one string."""

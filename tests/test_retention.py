@@ -8,14 +8,19 @@ import time
 import pytest
 
 from bot.engine import Engine
+from bot.storage.database import open_db
 from bot.storage.retention import DAY, Retention, prune
-from bot.storage.store import Store, open_db
+from bot.storage.store import Store
 from bot.types import Message
 
 
+@pytest.fixture
+def fresh_db(any_db):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_db
+
 def _age(db, table: str, column: str, days: float) -> None:
-    db.conn.execute(f"update {table} set {column} = ?", [time.time() - days * DAY])
-    db.conn.commit()
+    db.execute(f"update {table} set {column} = ?", [time.time() - days * DAY])
 
 
 def test_prune_deletes_only_what_is_older_than_its_retention(fresh_db):
@@ -54,13 +59,10 @@ def test_leads_and_dead_notifications_are_kept_however_old(fresh_db):
     from bot.sales.outbox import Outbox
 
     outbox = Outbox(fresh_db)
-    with fresh_db.conn:
-        outbox.enqueue("L-1", "webhook", "lead", {"id": "L-1"})
-        outbox.enqueue("L-2", "webhook", "lead", {"id": "L-2"})
-    fresh_db.conn.execute("update outbox set status = 'dead' where lead_id = 'L-1'")
-    fresh_db.conn.execute("update outbox set status = 'sent', sent_at = ? where lead_id = 'L-2'",
-                          [time.time() - 31 * DAY])
-    fresh_db.conn.commit()
+    outbox.enqueue("L-1", "webhook", "lead", {"id": "L-1"})
+    outbox.enqueue("L-2", "webhook", "lead", {"id": "L-2"})
+    fresh_db.execute("update outbox set status = 'dead' where lead_id = 'L-1'")
+    fresh_db.execute("update outbox set status = 'sent', sent_at = ? where lead_id = 'L-2'", [time.time() - 31 * DAY])
     assert prune(fresh_db, Retention())["outbox"] == 1
     assert [r["lead_id"] for r in fresh_db["outbox"].rows] == ["L-1"]
 

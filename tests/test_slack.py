@@ -23,6 +23,12 @@ from slack_harness import BOT_USER, SALES_CHANNEL, SALES_USER, TEAM, SlackHarnes
 pytestmark = pytest.mark.asyncio
 
 
+
+@pytest.fixture
+def fresh_db(any_db):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_db
+
 @pytest_asyncio.fixture
 async def slack(fresh_db):
     with FakeSlackAPI(user_id=BOT_USER, team_id=TEAM) as fake:

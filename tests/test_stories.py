@@ -10,7 +10,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.evaluation.stories import DEFAULT_STORIES, check_turn, evaluate_stories, format_story_report, load_stories
-from bot.storage.store import open_db
+from bot.storage.database import open_db
 from bot.types import Button, Reply
 
 from conftest import ROOT

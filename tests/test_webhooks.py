@@ -11,10 +11,11 @@ import time
 
 import httpx
 import pytest
-import sqlite_utils
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from bot.sales.outbox import BACKOFF_BASE_S, Outbox, WebhookSink, sign
+from bot.sales.outbox import BACKOFF_BASE_S, Outbox
+from bot.sales.webhook import WebhookSink, sign
+from bot.storage.database import open_db
 
 from conftest import ROOT
 from receivers import Received, WebhookReceiver
@@ -24,7 +25,7 @@ TOLERANCE_S = 5 * 60
 
 
 def queue(*lead_ids: str) -> Outbox:
-    outbox = Outbox(sqlite_utils.Database(memory=True))
+    outbox = Outbox(open_db(":memory:"))
     for lead_id in lead_ids:
         outbox.enqueue(lead_id, "webhook", "lead", {"id": lead_id, "tier": "hot", "email": "jane@acme.example"})
     return outbox

@@ -162,10 +162,8 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         await ack()
         action, user, channel = body["actions"][0], body["user"]["id"], body["channel"]["id"]
         delivery = (f"slack:action:{body.get('trigger_id')}:{action.get('action_ts', '')}",)
-        if engine.store.already_seen(delivery):
+        if not engine.store.first_delivery(delivery):
             return  # a replayed click
-        engine.store.mark_seen(delivery)
-        engine.store.commit()
         try:
             change = desk.move(action["value"], action["action_id"].removeprefix(f"{LEAD_ACTION}_"), user)
         except NotAllowed:

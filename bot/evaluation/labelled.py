@@ -38,6 +38,7 @@ class Report:
     expected: Counter = field(default_factory=Counter)
     hits: Counter = field(default_factory=Counter)
     errors: list[tuple[Case, str]] = field(default_factory=list)
+    predictions: list[tuple[Case, str]] = field(default_factory=list)  # every case with its predicted intent
 
     @property
     def accuracy(self) -> float:
@@ -74,6 +75,7 @@ def evaluate(engine: Engine, cases: list[Case]) -> Report:
         report.total += 1
         report.expected[case.intent] += 1
         report.predicted[predicted.intent] += 1
+        report.predictions.append((case, predicted.intent))
         if predicted.intent == case.intent:
             report.correct += 1
             report.hits[case.intent] += 1

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
-import sqlite_utils
-
 from bot.sales.leads import LeadError, LeadStore, StatusChange
+from bot.storage.database import Database
 
 
 class NotAllowed(LeadError):
@@ -15,12 +14,10 @@ class NotAllowed(LeadError):
 
 
 class SalesDesk:
-    def __init__(self, db: sqlite_utils.Database, sales_users: frozenset[str]):
+    def __init__(self, db: Database, sales_users: frozenset[str]):
         self.db = db
         self.leads = LeadStore(db)
         self.sales_users = sales_users
-        db["posted"].create({"lead_id": str, "sink": str, "location": str}, pk=("lead_id", "sink"),
-                            if_not_exists=True)
 
     def is_sales(self, user: str) -> bool:
         return user in self.sales_users
@@ -36,11 +33,10 @@ class SalesDesk:
         return self.leads.all(open_only=True)
 
     def remember(self, lead_id: str, sink: str, location: dict) -> None:
-        with self.db.conn:
-            self.db.conn.execute("insert or replace into posted (lead_id, sink, location) values (?, ?, ?)",
-                                 [lead_id, sink, json.dumps(location)])
+        self.db.execute("insert into posted (lead_id, sink, location) values (?, ?, ?) "
+                        "on conflict (lead_id, sink) do update set location = excluded.location",
+                        [lead_id, sink, json.dumps(location)])
 
     def location(self, lead_id: str, sink: str) -> dict | None:
-        row = self.db.conn.execute("select location from posted where lead_id = ? and sink = ?",
-                                   [lead_id, sink]).fetchone()
-        return json.loads(row[0]) if row else None
+        location = self.db.scalar("select location from posted where lead_id = ? and sink = ?", [lead_id, sink])
+        return json.loads(location) if location else None

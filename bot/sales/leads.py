@@ -9,7 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-import sqlite_utils
+from bot.storage.database import Database
 
 FIELDS = ("role", "engagement", "start", "start_said", "company", "name", "email", "phone", "company_size",
           "details")
@@ -43,32 +43,21 @@ class StatusChange:
 
 
 class LeadStore:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: Database):
         self.db = db
-        if not db["leads"].exists():
-            db["leads"].create(
-                {"id": str, "created_at": str, "updated_at": str, "status": str, "tier": str, "score": int,
-                 "qualified": int, "reasons": str, **{f: str for f in FIELDS}, "email_kind": str,
-                 "channel": str, "user": str, "conversation": str, "transcript": str, "source": str,
-                 "campaign": str, "history": str},
-                pk="id",
-            )
-            db["leads"].create_index(["created_at"])
-            db["leads"].create_index(["user"])
 
     def insert(self, lead: dict) -> None:
         """Called inside the engine's turn transaction: the caller commits."""
         row = {**lead, "reasons": json.dumps(lead["reasons"]), "transcript": json.dumps(lead["transcript"]),
                "qualified": int(lead["qualified"]), "history": json.dumps(lead["history"])}
-        columns = ", ".join(f"[{k}]" for k in row)
-        self.db.conn.execute(f"insert into leads ({columns}) values ({', '.join('?' for _ in row)})",
-                             list(row.values()))
+        columns = ", ".join(f'"{k}"' for k in row)
+        self.db.execute(f"insert into leads ({columns}) values ({', '.join('?' for _ in row)})", list(row.values()))
 
     def get(self, lead_id: str) -> dict:
-        rows = list(self.db.query("select * from leads where id = ?", [lead_id]))
-        if not rows:
+        row = self.db.one("select * from leads where id = ?", [lead_id])
+        if row is None:
             raise LeadError(f"no lead with id {lead_id!r}")
-        return _decode(rows[0])
+        return _decode(row)
 
     def all(self, since: str | None = None, open_only: bool = False) -> list[dict]:
         where, args = [], []
@@ -83,26 +72,26 @@ class LeadStore:
     def set_status(self, lead_id: str, status: str, by: str = "cli") -> StatusChange:
         if status not in STATUSES:
             raise LeadError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
-        lead = self.get(lead_id)
-        previous = lead["status"]
-        if status == previous:
-            return StatusChange(lead, previous)  # a repeated click changes nothing
-        if status not in NEXT_STATUSES[previous]:
-            allowed = ", ".join(NEXT_STATUSES[previous]) or "none (final)"
-            raise LeadError(f"lead {lead_id} is {previous}; it can move to: {allowed}")
-        history = [*lead["history"], {"status": status, "by": by, "at": now_iso()}]
-        with self.db.conn:
-            self.db.conn.execute("update leads set status = ?, updated_at = ?, history = ? where id = ?",
-                                 [status, now_iso(), json.dumps(history), lead_id])
-        return StatusChange(self.get(lead_id), previous)
+        with self.db.transaction():
+            self.db.lock(f"lead:{lead_id}")  # two people clicking at once: the second sees the first's move
+            lead = self.get(lead_id)
+            previous = lead["status"]
+            if status == previous:
+                return StatusChange(lead, previous)  # a repeated click changes nothing
+            if status not in NEXT_STATUSES[previous]:
+                allowed = ", ".join(NEXT_STATUSES[previous]) or "none (final)"
+                raise LeadError(f"lead {lead_id} is {previous}; it can move to: {allowed}")
+            history = [*lead["history"], {"status": status, "by": by, "at": now_iso()}]
+            self.db.execute("update leads set status = ?, updated_at = ?, history = ? where id = ?",
+                            [status, now_iso(), json.dumps(history), lead_id])
+            return StatusChange(self.get(lead_id), previous)
 
     def anonymize_user(self, user: str) -> int:
         """Privacy: keep the lead for sales statistics, drop everything that identifies the person."""
-        cursor = self.db.conn.execute(
+        return self.db.execute(
             "update leads set name = ?, email = null, phone = null, details = null, transcript = '[]', "
-            "start_said = null, user = ?, conversation = null, updated_at = ? where user = ?",
+            'start_said = null, "user" = ?, conversation = null, updated_at = ? where "user" = ?',
             [FORGOTTEN, FORGOTTEN, now_iso(), user])
-        return cursor.rowcount
 
 
 def _decode(row: dict) -> dict:

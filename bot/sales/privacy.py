@@ -6,10 +6,9 @@ import logging
 import re
 import uuid
 
-import sqlite_utils
-
 from bot.sales.leads import FORGOTTEN, LeadStore, flat
 from bot.sales.outbox import Outbox
+from bot.storage.database import Database
 from bot.storage.replies import ReplyQueue
 from bot.storage.store import Store
 
@@ -23,15 +22,14 @@ _BOT_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens t
 _PERSONAL = ("name", "email", "phone", "details", "start_said", "transcript", "question", "conversation")
 
 
-def forget_user(db: sqlite_utils.Database, user: str) -> int:
-    """Delete the user's conversations and what they typed, anonymize their leads and any undelivered
-    notification about them. Runs inside the caller's transaction; returns the leads anonymized."""
-    lead_ids = [row["id"] for row in db.query("select id from leads where user = ?", [user])] if (
-        db["leads"].exists()) else []
-    Store(db).forget(user)
-    ReplyQueue(db).forget(user)
-    count = LeadStore(db).anonymize_user(user)
-    if db["outbox"].exists():
+def forget_user(db: Database, user: str) -> int:
+    """Delete the user's conversations and what they typed, anonymize their leads, redact every
+    notification about them and cancel their pending hand-offs. Returns the leads anonymized."""
+    with db.transaction():
+        lead_ids = [row["id"] for row in db.query('select id from leads where "user" = ?', [user])]
+        Store(db).forget(user)
+        ReplyQueue(db).forget(user)
+        count = LeadStore(db).anonymize_user(user)
         if lead_ids:
             Outbox(db).redact(lead_ids, redact_payload)
         Outbox(db).cancel_handoffs(user, redact_payload)

@@ -12,11 +12,10 @@ import json
 import time
 from dataclasses import dataclass
 
-import sqlite_utils
-
+from bot.storage.claims import claim_due
+from bot.storage.database import Database
 from bot.types import Button, Reply
 
-LEASE_S = 30.0  # a sender that died mid-send frees its rows after this
 MAX_ATTEMPTS = 8
 BACKOFF_CAP_S = 60.0
 
@@ -44,59 +43,42 @@ def reply_from_record(record: dict) -> Reply:
 
 
 class ReplyQueue:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: Database):
         self.db = db
-        db.execute("create table if not exists replies (id integer primary key, key text unique, channel text, "
-                   "conversation text, user text, target text, reply text, status text, attempts integer, "
-                   "parts_sent integer, platform_ids text, next_attempt_at float, lease_until float, "
-                   "last_error text, created_at float, sent_at float)")
-        db.execute("create index if not exists replies_due on replies (status, channel, next_attempt_at)")
 
     def enqueue(self, key: str, channel: str, conversation: str, user: str, target: dict, reply: Reply) -> None:
         """Inside the caller's transaction. A key already queued (a redelivered turn) is not queued again."""
         now = time.time()
-        self.db.conn.execute(
-            "insert or ignore into replies (key, channel, conversation, user, target, reply, status, attempts, "
+        self.db.execute(
+            'insert into replies (key, channel, conversation, "user", target, reply, status, attempts, '
             "parts_sent, platform_ids, next_attempt_at, created_at) values (?, ?, ?, ?, ?, ?, 'pending', 0, 0, "
-            "'[]', ?, ?)",
+            "'[]', ?, ?) on conflict (key) do nothing",
             [key, channel, conversation, user, json.dumps(target), json.dumps(reply_record(reply)), now, now])
 
     def claim(self, channel: str, now: float | None = None, conversation: str | None = None,
               limit: int = 20) -> list[Outgoing]:
         """Due replies of `channel` (oldest first), each leased to this sender."""
         now = time.time() if now is None else now
-        where, args = "", []
+        where, args = " and channel = ?", [channel]
         if conversation is not None:
-            where, args = " and conversation = ?", [conversation]
-        claimed = []
-        with self.db.conn:
-            rows = self.db.conn.execute(
-                "select id, conversation, target, reply, attempts, parts_sent, lease_until from replies "
-                "where status = 'pending' and channel = ? and next_attempt_at <= ? "
-                f"and (lease_until is null or lease_until < ?){where} order by id limit ?",
-                [channel, now, now, *args, limit]).fetchall()
-            for row_id, key, target, reply, attempts, parts_sent, lease in rows:
-                taken = self.db.conn.execute(
-                    "update replies set lease_until = ? where id = ? and (lease_until is null or lease_until < ?)",
-                    [now + LEASE_S, row_id, now]).rowcount
-                if taken:
-                    claimed.append(Outgoing(row_id, channel, key, json.loads(target),
-                                            reply_from_record(json.loads(reply)), attempts, parts_sent,
-                                            interrupted=lease is not None))
-        return claimed
+            where, args = where + " and conversation = ?", [channel, conversation]
+        rows = claim_due(self.db, "replies", "id, conversation, target, reply, attempts, parts_sent", now, limit,
+                         where, args)
+        return [Outgoing(row["id"], channel, row["conversation"], json.loads(row["target"]),
+                         reply_from_record(json.loads(row["reply"])), row["attempts"], row["parts_sent"],
+                         interrupted=row["lease_until"] is not None) for row in rows]
 
     def part_sent(self, outgoing: Outgoing, index: int, platform_id: str) -> None:
         """One message of the reply is on the platform: remembered at once, so it is never sent again."""
-        with self.db.conn:
-            row = self.db.conn.execute("select platform_ids from replies where id = ?", [outgoing.id]).fetchone()
-            ids = [*json.loads(row[0] if row else "[]"), platform_id]
-            self.db.conn.execute("update replies set parts_sent = ?, platform_ids = ? where id = ?",
-                                 [index + 1, json.dumps(ids), outgoing.id])
+        with self.db.transaction():
+            ids = [*json.loads(self.db.scalar("select platform_ids from replies where id = ?", [outgoing.id])
+                               or "[]"), platform_id]
+            self.db.execute("update replies set parts_sent = ?, platform_ids = ? where id = ?",
+                            [index + 1, json.dumps(ids), outgoing.id])
 
     def sent(self, outgoing: Outgoing) -> None:
-        with self.db.conn:
-            self.db.conn.execute("update replies set status = 'sent', sent_at = ?, lease_until = null, "
-                                 "last_error = null where id = ?", [time.time(), outgoing.id])
+        self.db.execute("update replies set status = 'sent', sent_at = ?, lease_until = null, "
+                        "last_error = null where id = ?", [time.time(), outgoing.id])
 
     def failed(self, outgoing: Outgoing, error: str, now: float | None = None,
                retry_after: float | None = None) -> str:
@@ -105,17 +87,16 @@ class ReplyQueue:
         attempts = outgoing.attempts + 1
         wait = retry_after or min(BACKOFF_CAP_S, 2.0 ** (attempts - 1))
         status = "dead" if attempts >= MAX_ATTEMPTS else "pending"
-        with self.db.conn:
-            self.db.conn.execute(
-                "update replies set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, "
-                "last_error = ? where id = ?", [status, attempts, now + wait, error[:300], outgoing.id])
+        self.db.execute(
+            "update replies set status = ?, attempts = ?, next_attempt_at = ?, lease_until = null, "
+            "last_error = ? where id = ?", [status, attempts, now + wait, error[:300], outgoing.id])
         return status
 
     def rows(self, statuses: tuple[str, ...] = ("pending", "dead")) -> list[dict]:
         marks = ", ".join("?" for _ in statuses)
-        return list(self.db.query(f"select id, channel, conversation, status, attempts, parts_sent, platform_ids, "
-                                  f"last_error from replies where status in ({marks}) order by id", list(statuses)))
+        return self.db.query(f"select id, channel, conversation, status, attempts, parts_sent, platform_ids, "
+                             f"last_error from replies where status in ({marks}) order by id", list(statuses))
 
     def forget(self, user: str) -> None:
         """Privacy: what was going to be said to the user goes with everything else (caller's transaction)."""
-        self.db.conn.execute("delete from replies where user = ?", [user])
+        self.db.execute('delete from replies where "user" = ?', [user])

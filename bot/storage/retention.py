@@ -12,7 +12,7 @@ import os
 import time
 from dataclasses import dataclass, fields
 
-import sqlite_utils
+from bot.storage.database import Database
 
 DAY = 86_400.0
 
@@ -45,26 +45,22 @@ class Retention:
 
 # table -> (the rule's age field, the condition that makes a row eligible, its timestamp column)
 _RULES = (
-    ("seen", "seen", "1", "at"),
+    ("seen", "seen", "true", "at"),
     ("replies", "sent", "status = 'sent'", "sent_at"),
     ("outbox", "sent", "status in ('sent', 'cancelled')", "coalesce(sent_at, created_at)"),
-    ("dead_letters", "dead_letters", "1", "at"),
-    ("conversations", "conversations", "1", "updated_at"),
+    ("dead_letters", "dead_letters", "true", "at"),
+    ("conversations", "conversations", "true", "updated_at"),
     # a thread stays joined while its conversation lives (same key), however old the mention was
     ("places", "conversations", "key not in (select key from conversations)", "at"),
 )
 
 
-def prune(db: sqlite_utils.Database, retention: Retention, now: float | None = None) -> dict[str, int]:
+def prune(db: Database, retention: Retention, now: float | None = None) -> dict[str, int]:
     """Delete what is older than its retention in one transaction; returns rows deleted per table."""
     now = time.time() if now is None else now
     deleted: dict[str, int] = {}
-    tables = set(db.table_names())
-    with db.conn:
+    with db.transaction():
         for table, age_field, condition, stamp in _RULES:
-            if table not in tables:
-                continue
             cutoff = now - getattr(retention, age_field) * DAY
-            cursor = db.conn.execute(f"delete from {table} where {condition} and {stamp} < ?", [cutoff])
-            deleted[table] = cursor.rowcount
+            deleted[table] = db.execute(f"delete from {table} where {condition} and {stamp} < ?", [cutoff])
     return deleted
