@@ -13,7 +13,7 @@ import os
 
 from adapters.lifecycle import Background, banner, cancel, check_slack, check_telegram, stop_on_signals
 from adapters.sinks import configured_sinks
-from adapters.slack.app import ChannelLimiter, build_app, web_client
+from adapters.slack.app import build_app, web_client
 from adapters.slack.config import SlackConfig
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sales import SalesChannelWorker
@@ -21,11 +21,12 @@ from bot.engine import Engine
 from bot.sales.desk import SalesDesk
 from bot.sales.outbox import Outbox
 from bot.storage.database import open_db
+from bot.storage.pacing import Pacer
 
 
 def slack_parts(db, engine: Engine, config: SlackConfig):
     """The Bolt app, the reply sender, and (with a sales channel) the worker that posts lead cards."""
-    desk, limiter = SalesDesk(db, config.sales_users), ChannelLimiter()
+    desk, limiter = SalesDesk(db, config.sales_users), Pacer(db, interval_s=1.0)  # Slack: ~1 post/s a channel
     client = web_client(config)
     replies = SlackReplies(engine.replies, client, limiter)
     app = build_app(engine, config, desk, client, replies)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from bot.storage.database import open_db
@@ -31,6 +32,31 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.storage.migrations import latest, migrate
+
+    db = open_db(args.db, migrate=False)
+    done = migrate(db)
+    for migration in done:
+        print(f"applied {migration.version:04d} {migration.name}")
+    print(f"{db.describe()}: schema version {latest()}" + ("" if done else " (already up to date)"))
+    return 0
+
+
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from bot.storage.copy import CopyError, copy_store
+
+    source, target = open_db(args.source, migrate=False), open_db(args.target)
+    try:
+        copied = copy_store(source, target)
+    except CopyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Copied {sum(copied.values())} row(s) from {source.describe()} to {target.describe()}: "
+          + ", ".join(f"{table} {count}" for table, count in copied.items()))
+    return 0
+
+
 def add_store_commands(add) -> None:
     """`add(name, **kwargs)` makes a subparser that accepts --db."""
     add("prune", help="delete old dedupe keys, sent replies and notifications, dead letters, idle "
@@ -38,3 +64,11 @@ def add_store_commands(add) -> None:
     dead = add("dead-letters", help="deliveries skipped after failing repeatedly, with their error")
     dead.add_argument("--limit", type=int, default=50)
     dead.set_defaults(func=cmd_dead_letters)
+    add("migrate", help="bring the database's schema up to date (also done on every start)").set_defaults(
+        func=cmd_migrate)
+    database = add("db", help="the store itself").add_subparsers(dest="db_command", required=True)
+    copying = database.add_parser("copy", parents=[add.common],
+                                  help="copy a store into an empty one, e.g. a SQLite file to PostgreSQL")
+    copying.add_argument("--from", dest="source", required=True, help="the store to read (a path or a URL)")
+    copying.add_argument("--to", dest="target", required=True, help="the empty store to fill (e.g. postgresql://…)")
+    copying.set_defaults(func=cmd_db_copy)

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import httpx
 from aiohttp import web
 
-from adapters.slack.app import ChannelLimiter, Deliveries, build_app, web_client
+from adapters.slack.app import Deliveries, build_app, web_client
 from adapters.slack.config import SlackConfig
 from adapters.slack.replies import SlackReplies
 from adapters.slack.sales import SalesChannelWorker
@@ -19,6 +19,7 @@ from adapters.web import build_web_app
 from bot.engine import Engine
 from bot.sales.desk import SalesDesk
 from bot.sales.outbox import Outbox
+from bot.storage.pacing import Pacer
 
 SECRET = "test-signing-secret"
 TEAM = "T0FAKE"
@@ -39,7 +40,7 @@ class SlackHarness:
         self.config = SlackConfig(bot_token="xoxb-test", signing_secret=SECRET, app_token=None,
                                   sales_channel=SALES_CHANNEL, sales_users=frozenset({SALES_USER}),
                                   api_base_url=fake.base_url)
-        desk, limiter = SalesDesk(db, self.config.sales_users), ChannelLimiter(rate=1000)
+        desk, limiter = SalesDesk(db, self.config.sales_users), Pacer(db, interval_s=0.001)
         client = web_client(self.config)
         self.replies = SlackReplies(self.engine.replies, client, limiter)
         self.deliveries = Deliveries()

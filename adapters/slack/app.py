@@ -16,9 +16,7 @@ import asyncio
 import inspect
 import logging
 import re
-from collections import defaultdict
 
-from aiolimiter import AsyncLimiter
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
@@ -54,16 +52,6 @@ class Deliveries:
     async def wait_for(self, count: int, timeout: float = 5.0) -> None:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(lambda: self.done >= count), timeout)
-
-
-class ChannelLimiter:
-    """About one message per second per channel, as Slack asks (aiolimiter's leaky bucket)."""
-
-    def __init__(self, rate: float = 1.0):
-        self._limiters: dict[str, AsyncLimiter] = defaultdict(lambda: AsyncLimiter(1, 1 / rate))
-
-    def __call__(self, channel: str) -> AsyncLimiter:
-        return self._limiters[channel]
 
 
 def web_client(config: SlackConfig) -> AsyncWebClient:

@@ -21,8 +21,9 @@ from telegram.request import HTTPXRequest
 
 from adapters.telegram.config import TelegramConfig
 from adapters.telegram.render import LONG_VALUE_PREFIX
-from adapters.telegram.replies import TelegramReplies
+from adapters.telegram.replies import GLOBAL_INTERVAL_S, TelegramReplies
 from bot.engine import Engine
+from bot.storage.pacing import Pacer
 from bot.types import Message
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ def build_application(config: TelegramConfig, engine: Engine, read_timeout: floa
         .updater(None)  # we poll ourselves: the offset moves only after an update's effects are stored
         .build()
     )
-    translator = Translator(engine, TelegramReplies(engine.replies, application.bot, engine.store.remember_value))
+    pacer = Pacer(engine.db, interval_s=GLOBAL_INTERVAL_S)
+    translator = Translator(engine, TelegramReplies(engine.replies, application.bot, engine.store.remember_value,
+                                                    pacer))
     application.bot_data["translator"] = translator
     application.add_handler(MessageHandler(F.TEXT, translator.on_text))
     application.add_handler(CallbackQueryHandler(translator.on_button))

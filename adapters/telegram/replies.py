@@ -17,16 +17,22 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
 
 from adapters.telegram.render import messages
+from bot.storage.pacing import Pacer
 from bot.storage.replies import Outgoing, ReplyQueue
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
+GLOBAL_INTERVAL_S = 1 / 30  # Telegram: about 30 messages a second per bot
+GROUP_INTERVAL_S = 3.0  # and 20 a minute per group
+
+
 class TelegramReplies:
-    def __init__(self, queue: ReplyQueue, bot, remember):
-        """`remember(key, value)` keeps a button value too long for Telegram's callback data."""
-        self.queue, self.bot, self.remember = queue, bot, remember
+    def __init__(self, queue: ReplyQueue, bot, remember, pacer: Pacer):
+        """`remember(key, value)` keeps a button value too long for Telegram's callback data. `pacer` keeps
+        Telegram's limits across every instance sending for this bot."""
+        self.queue, self.bot, self.remember, self.pacer = queue, bot, remember, pacer
 
     async def flush(self, conversation: str | None = None) -> int:
         sent = 0
@@ -56,9 +62,12 @@ class TelegramReplies:
         parts = messages(outgoing.reply, self.remember)
         for index in range(outgoing.parts_sent, len(parts)):
             text, keyboard = parts[index]
+            chat = outgoing.target["chat_id"]
+            group = [(f"telegram:{chat}", GROUP_INTERVAL_S)] if int(chat) < 0 else []
             try:
-                message = await self.bot.send_message(outgoing.target["chat_id"], text, parse_mode=ParseMode.HTML,
-                                                      reply_markup=keyboard, disable_web_page_preview=True)
+                async with self.pacer("telegram", *group):
+                    message = await self.bot.send_message(chat, text, parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                                                          disable_web_page_preview=True)
             except TimedOut:
                 # It may well have been delivered: sending again could say everything twice.
                 log.warning("sendMessage timed out for reply %s; not resending", outgoing.id)
