@@ -62,7 +62,8 @@ def find_name(raw: str) -> str | None:
     """A name the user introduces ("I'm Tom Baker", "my name is Ana") or the first line of a signature."""
     for match in (*_INTRO.finditer(raw), *_WEAK_INTRO.finditer(raw)):
         candidate = _tidy(match.group(1))
-        if candidate and why_not_name(candidate) is None:
+        # "I'm from Acme", "I am with Initech": where they are, not who
+        if candidate and why_not_name(candidate) is None and candidate.split()[0].lower() not in _COMMON:
             return candidate
     lines = [line.strip() for line in raw.splitlines() if line.strip() and not _SIGN_OFF.match(line.strip())]
     if len(lines) >= 2:
@@ -125,6 +126,15 @@ def why_not_company(text: str) -> str | None:
     if not re.search(r"[^\W_]", text):
         return "answer"
     return None
+
+
+_SELF_INTRO = re.compile(r"^\s*(?:(?:hi|hello|hey)[,!.]?\s+)?(?:my name is|my name's|name is|name's|call me|"
+                         r"i'?m called|i'?m|i am)\s", re.IGNORECASE)
+
+
+def introduces_self(raw: str) -> bool:
+    """"my name is Jane Roe", "I'm Jane": an answer to who they are, not to which company."""
+    return bool(_SELF_INTRO.match(raw)) and find_name(raw) is not None
 
 
 def company_from_answer(raw: str) -> str | None:

@@ -16,7 +16,14 @@ from datetime import date
 
 from bot.dialogue import fields as parse
 from bot.dialogue.dates import Start, parse_start
-from bot.dialogue.extract import company_from_answer, find_company, find_name, name_from_answer, why_not_company
+from bot.dialogue.extract import (
+    company_from_answer,
+    find_company,
+    find_name,
+    introduces_self,
+    name_from_answer,
+    why_not_company,
+)
 from bot.sales.leads import new_lead_id, now_iso
 from bot.sales.qualify import Rules
 from bot.types import Button
@@ -104,6 +111,8 @@ class TalentForm:
         if field == "company_size":
             return parse.parse_company_size(said.raw.lower()), None
         if field == "company":
+            if introduces_self(said.raw):
+                return None, "introduction"  # the name is taken from it (values_in); the company is still to come
             head = said.raw.split(",")[0] if re.search(r",.*(\d|@)", said.raw) else said.raw
             value = company_from_answer(head)
             return value, None if value else why_not_company(head)
@@ -173,6 +182,8 @@ class TalentForm:
         message = self.text["invalid"].get(key, self.text["what_to_change"]).format(why=(why or "").rstrip("."))
         if why in ("question", "request", "answer", "sentence", "not_a_name"):
             message = self.text["not_a_value"][field if field in ("company", "name") else "other"]
+        elif why == "introduction":
+            message = self.text["not_a_value"]["company_after_name"]
         texts = [message]
         if misses[field] >= MISSES_BEFORE_HELP:
             texts.append(self.text["example"][field])
