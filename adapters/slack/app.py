@@ -16,6 +16,7 @@ import asyncio
 import inspect
 import logging
 import re
+from contextvars import ContextVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
@@ -75,9 +76,14 @@ def place(team: str, channel: str, thread: str | None, direct: bool) -> tuple[st
 def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: AsyncWebClient,
               replies: SlackReplies, deliveries: Deliveries | None = None) -> AsyncApp:
     """`replies` posts what the engine queued (the runner also runs its background pass)."""
-    # Unhandled requests raise into `on_error` instead of Bolt's multi-line suggestion warning.
+    # process_before_response: Slack gets its 200 (or its Socket Mode ack) only once the turn is committed,
+    # so a process that dies mid-turn is retried by Slack instead of losing the message; the posting of
+    # the reply happens after the response (below). Unhandled requests raise into `on_error` instead of
+    # Bolt's multi-line suggestion warning.
     app = AsyncApp(client=client, signing_secret=config.signing_secret or "unused-in-socket-mode",
-                   raise_error_for_unhandled_request=True)
+                   raise_error_for_unhandled_request=True, process_before_response=True)
+    posting: ContextVar[list[asyncio.Task]] = ContextVar("posting")
+    background: set[asyncio.Task] = set()
 
     @app.error
     async def on_error(error: Exception, body: dict) -> None:
@@ -88,19 +94,28 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
     deliveries = deliveries or Deliveries()
 
     def counted(listener):
+        """Count the delivery as done once its listener has returned and the posts it started are over."""
         async def run(**kwargs):
+            posting.set([])
             try:
                 await listener(**kwargs)
             finally:
-                await deliveries.finished()
+                started = posting.get()
+                done = asyncio.create_task(_after(started))
+                background.add(done)
+                done.add_done_callback(background.discard)
         run.__signature__ = inspect.signature(listener)  # Bolt passes what the signature asks for
         return run
+
+    async def _after(started: list[asyncio.Task]) -> None:
+        await asyncio.gather(*started, return_exceptions=True)
+        await deliveries.finished()
 
     async def converse(key: str, target: dict, user: str, text: str = "", button: str | None = None,
                        keys: tuple[str, ...] = ()) -> None:
         message = Message(user=user, text=text, button=button, channel="slack", conversation=key)
         engine.handle(message, delivery_keys=keys, reply_to=target)  # None: a redelivery, its reply is queued
-        await replies.flush(key)
+        posting.get().append(asyncio.create_task(replies.flush(key)))  # after Slack's response, not before
 
     async def on_message(event: dict, body: dict, mentioned: bool) -> None:
         if event.get("bot_id") or event.get("subtype") in _IGNORED_SUBTYPES or not event.get("user"):
