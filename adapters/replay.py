@@ -16,6 +16,8 @@ def parse_line(line: str) -> Message:
         data = json.loads(line)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON: {error.msg} at column {error.colno}") from None
+    except RecursionError:
+        raise ValueError("not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise ValueError("each line must be a JSON object")
     user = data.get("user")

@@ -99,7 +99,11 @@ def _target(normalized: str, lowered: str, today: date) -> tuple[str, str] | Non
     if quarter and (int(quarter.group(2)) if quarter.group(2) else _QUARTER_WORDS[quarter.group(3)]) == (
             (today.month - 1) // 3 + 1):
         return "this_quarter", quarter.group(0)
-    found = _target_day(normalized, lowered, today)
+    try:
+        found = _target_day(normalized, lowered, today)
+    except OverflowError:  # "in 3000000 days": past any calendar, so certainly not soon
+        distant = re.search(r"\bin \d+ \w+", lowered)
+        return "later", distant.group(0) if distant else lowered
     if found is None:
         for kind, pattern in _KEYWORDS:
             match = re.search(pattern, normalized)

@@ -13,11 +13,11 @@ ROLES = ("project_manager", "operations_manager", "both")
 ENGAGEMENTS = ("part_time", "full_time", "project_based")
 STARTS = ("asap", "this_month", "this_quarter", "later")
 SKIP = re.compile(r"^(skip|no|nope|none|n a|na|no thanks|pass|not now|rather not|prefer not to say|-|nothing|"
-                  r"no need|not needed|dont have one|do not have one|i dont have one|nah)( it| this| that)?$|"
+                  r"no need|not needed|dont have one|do not have one|i dont have one|i do not have one|nah)( it| this| that)?$|"
                   r"^(\w+ ){0,3}(no|skip|rather not|prefer not|would rather not|id rather not|i would rather not|"
                   r"do not want to|dont want to|not going to|wont)( \w+){0,5}$")
 _EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+_PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _PERSONAL_DOMAINS = frozenset(
     "gmail.com googlemail.com yahoo.com yahoo.co.uk hotmail.com outlook.com live.com msn.com icloud.com me.com "
     "aol.com proton.me protonmail.com gmx.com gmx.de mail.com yandex.com zoho.com".split())
@@ -68,7 +68,7 @@ def parse_engagement(masked: str, answering: bool = False) -> str | None:
 
 def find_email(raw: str) -> str | None:
     match = _EMAIL.search(raw)
-    return match.group(0).strip(".") if match else None
+    return match.group(0).rstrip(".!?").strip(".") if match else None  # "…is jane@acme.com!" ends a sentence
 
 
 def parse_email(raw: str) -> tuple[str | None, str | None]:
@@ -101,8 +101,10 @@ def parse_phone(raw: str, region: str | None = None) -> str | None:
             continue
         # Possible (a plausible length for its country) rather than valid: numbering plans change faster
         # than the library, and a person typing their own number knows it better than we do.
-        if phonenumbers.is_possible_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        # E.164 allows 7 to 15 digits; is_possible_number alone lets leading zeros and all-zero numbers by.
+        if phonenumbers.is_possible_number(number) and number.national_number and 8 <= len(e164) <= 16:
+            return e164
     return None
 
 
@@ -117,9 +119,9 @@ def parse_company_size(normalized: str, answering: bool = True) -> str | None:
     """At the size question any number counts; elsewhere only a head count ("120 staff", "team of 12")."""
     headcount = _HEADCOUNT.search(normalized)
     if headcount:
-        digits = headcount.group(2) or headcount.group(6) or headcount.group(8)
-        try:
-            value = float(digits.replace(",", "").rstrip("."))
+        digits = (headcount.group(2) or headcount.group(6) or headcount.group(8)).replace(",", "").rstrip(".")
+        try:  # more digits than any company has people: the biggest band, not an overflow
+            value = float(digits) if len(digits.split(".")[0]) <= 12 else 10.0 ** 12
         except ValueError:
             value = None
         if value is not None:
@@ -129,7 +131,7 @@ def parse_company_size(normalized: str, answering: bool = True) -> str | None:
     numbers = [int(n) for n in re.findall(r"\b(\d{1,6})(?:ish|\+)?\b", normalized.replace(",", ""))]
     if not numbers:
         numbers = [v for k, v in _SIZE_WORDS.items() if k in normalized]
-        thousands = re.search(r"\b(\d+)k\b", normalized)
+        thousands = re.search(r"\b(\d{1,9})k\b", normalized)
         if thousands:
             numbers.append(int(thousands.group(1)) * 1000)
     return size_label(max(numbers)) if numbers else None
