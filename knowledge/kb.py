@@ -123,15 +123,24 @@ def _index(index: sqlite_utils.Database, documents: list[Document], stamp: str, 
 def ensure_built(store: Database, index: sqlite_utils.Database) -> None:
     """Index the knowledge base's documents on first use, and again whenever they change (the built-in ones
     on upgrade, the owner's after `kb build` on any instance)."""
-    row = next(iter(index.query("select fingerprint, source from kb_meta where key='build'")), None) if (
-        index["kb_meta"].exists()) else None
     stored = stored_sources(store)
-    if not stored and row and row["source"] not in ("default", "store"):
-        return  # indexed from the owner's paths by an earlier release, before documents were stored
     sources = stored or builtin_sources()
     stamp = fingerprint(sources)
-    if row is None or row["fingerprint"] != stamp:
-        _index(index, [_document(name, text) for name, text in sources], stamp, "store" if stored else "default")
+
+    def current() -> dict | None:
+        return next(iter(index.query("select fingerprint, source from kb_meta where key='build'")), None) if (
+            index["kb_meta"].exists()) else None
+
+    row = current()
+    if not stored and row and row["source"] not in ("default", "store"):
+        return  # indexed from the owner's paths by an earlier release, before documents were stored
+    if row is not None and row["fingerprint"] == stamp:
+        return
+    with store.index_lock():  # several processes starting on one file: one builds, the others find it built
+        row = current()
+        if row is None or row["fingerprint"] != stamp:
+            _index(index, [_document(name, text) for name, text in sources], stamp,
+                   "store" if stored else "default")
 
 
 class KnowledgeBase:

@@ -32,8 +32,8 @@ def test_every_cli_command_is_documented():
 
 
 def test_readme_examples_run(tmp_path):
-    examples = [line for lang, body in BLOCKS if lang == "console" for line in body.splitlines()
-                if line.startswith("oncall-bot ")]
+    examples = [line for lang, body in BLOCKS if lang == "console" and "DATABASE_URL" not in body
+                for line in body.splitlines() if line.startswith("oncall-bot ")]
     assert len(examples) >= 4
     for line in examples:
         args = shlex.split(line)[1:]
@@ -45,7 +45,7 @@ def test_readme_examples_run(tmp_path):
 
 def test_procfile_runs_the_web_server_and_a_polling_worker():
     procfile = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
-    assert procfile == {"web": "oncall-bot serve", "worker": "oncall-bot telegram"}
+    assert procfile == {"release": "oncall-bot migrate", "web": "oncall-bot serve", "worker": "oncall-bot telegram"}
 
 
 def test_slack_manifest_subscribes_to_what_the_app_handles():
@@ -77,3 +77,59 @@ def test_channel_commands_name_the_missing_variable(tmp_path):
         result = subprocess.run([*oncall_bot(), "--db", str(tmp_path / "x.db"), *args], capture_output=True,
                                 text=True, env=env, timeout=60)
         assert result.returncode != 0 and variable in result.stderr, (args, result.stderr)
+
+
+def test_the_deploy_section_works_as_written_against_postgresql(tmp_path, pg_url):
+    """The Deploy section's lines, in order, on a throwaway database: migrate, copy an embedded store in,
+    then two web instances that share it."""
+    import os
+    import socket
+    import time
+
+    import httpx
+    import pg
+
+    [block] = [body for lang, body in BLOCKS if lang == "console" and "export DATABASE_URL" in body]
+    url = pg.create_database(pg.admin_url())
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "ONCALL_"))},
+           "DATABASE_URL": url}
+    run = lambda args: subprocess.run([*oncall_bot(), *args], cwd=tmp_path, env=env,  # noqa: E731
+                                      capture_output=True, text=True, timeout=120)
+    # an embedded store to move
+    subprocess.run([*oncall_bot(), "--db", "oncall.db", "replay"], cwd=tmp_path, env=env, check=True,
+                   input='{"user": "ana", "text": "what does an ops manager do"}\n', capture_output=True, text=True)
+    servers = []
+    try:
+        for line in block.splitlines():
+            if not line.startswith("oncall-bot "):
+                assert line.startswith("export DATABASE_URL=")
+                continue
+            args = [a.replace("$DATABASE_URL", url) for a in shlex.split(line)[1:]]
+            if args[0] == "serve":
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", 0))
+                    port = probe.getsockname()[1]
+                args = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+                servers.append((port, subprocess.Popen([*oncall_bot(), *args], cwd=tmp_path, env=env,
+                                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+                continue
+            done = run(args)
+            assert done.returncode == 0, f"{line}: {done.stderr}"
+            if args[0] == "db":
+                assert "conversations 1" in done.stdout
+        assert len(servers) == 2
+        for port, process in servers:
+            deadline = time.monotonic() + 30
+            while True:
+                assert process.poll() is None, process.stderr.read().decode()
+                try:
+                    assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()["ok"] is True
+                    break
+                except httpx.HTTPError:
+                    assert time.monotonic() < deadline, "serve did not come up"
+                    time.sleep(0.1)
+    finally:
+        for _, process in servers:
+            process.terminate()
+            process.wait(timeout=15)
+        pg.drop_database(pg.admin_url(), url)

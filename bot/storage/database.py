@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,10 @@ class Database:
 
     def json_text(self, column: str, field: str) -> str:
         raise NotImplementedError
+
+    def index_lock(self) -> AbstractContextManager[None]:
+        """Held while this process (re)builds its knowledge-base index, where other processes share it."""
+        return nullcontext()
 
     def skip_locked(self) -> str:
         """The clause that makes a claiming select pass over rows another transaction has claimed."""

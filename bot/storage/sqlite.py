@@ -89,6 +89,25 @@ class SqliteDatabase(Database):
     def skip_locked(self) -> str:
         return ""  # BEGIN IMMEDIATE: one claim at a time
 
+    @contextmanager
+    def index_lock(self) -> Iterator[None]:
+        """The index lives in this file, which other processes may have opened too: an exclusive lock on a
+        side file while building (fcntl: POSIX only; elsewhere builds are not serialized)."""
+        if self.memory:
+            yield
+            return
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        with open(f"{self.url}.kb-lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def index(self) -> sqlite_utils.Database:
         """The knowledge base's local index: in the same file (its own connection), or the same memory."""
         if self._index is None:
