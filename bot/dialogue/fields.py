@@ -13,7 +13,8 @@ ROLES = ("project_manager", "operations_manager", "both")
 ENGAGEMENTS = ("part_time", "full_time", "project_based")
 STARTS = ("asap", "this_month", "this_quarter", "later")
 SKIP = re.compile(r"^(skip|no|nope|none|n a|na|no thanks|pass|not now|rather not|prefer not to say|-|nothing|"
-                  r"no need|not needed|dont have one|do not have one|i dont have one|i do not have one|nah)( it| this| that)?$|"
+                  r"no need|not needed|dont have one|do not have one|i dont have one|i do not have one|nah)"
+                  r"( it| this| that)?$|"
                   r"^(\w+ ){0,3}(no|skip|rather not|prefer not|would rather not|id rather not|i would rather not|"
                   r"do not want to|dont want to|not going to|wont)( \w+){0,5}$")
 _EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
