@@ -149,3 +149,18 @@ def app_logs(monkeypatch):
         logging.getLogger().removeHandler(handler)
     for logger, level in zip(loggers, levels, strict=True):
         logger.setLevel(level)
+
+
+def pytest_collection_modifyitems(items):
+    """Tests of the fakes (tests/test_fake_*.py) check our test doubles, not the product: marked, and
+    counted apart in the summary (`-m "not fakes"` runs the product's tests alone)."""
+    for item in items:
+        if item.path.name.startswith("test_fake_"):
+            item.add_marker(pytest.mark.fakes)
+
+
+def pytest_terminal_summary(terminalreporter):
+    passed = terminalreporter.stats.get("passed", [])
+    fakes = sum(1 for report in passed if "fakes" in report.keywords)
+    if passed:
+        terminalreporter.write_line(f"{len(passed) - fakes} product tests passed, {fakes} tests of the fakes passed")
