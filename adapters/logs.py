@@ -15,7 +15,7 @@ import os
 import re
 from typing import TextIO
 
-from bot.sales.privacy import scrub
+from bot.redaction import scrub
 
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "TELEGRAM_BOT_TOKEN",
                     "TELEGRAM_WEBHOOK_SECRET", "ONCALL_LEAD_WEBHOOK_SECRET", "ONCALL_ADMIN_TOKEN", "PGPASSWORD")

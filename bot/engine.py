@@ -8,6 +8,7 @@ unanswered question, erasure) in one transaction (bot/storage, bot/sales).
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -18,6 +19,7 @@ from bot.dialogue.form import TalentForm
 from bot.dialogue.manager import Dialogue
 from bot.dialogue.request_flow import RequestFlow
 from bot.dialogue.state import ConversationState
+from bot.insights.turns import Turn, TurnLog, turn_log_enabled
 from bot.sales.leads import LeadStore
 from bot.sales.outbox import Outbox
 from bot.sales.privacy import forget_user, handoff_payload, lead_payload
@@ -33,16 +35,20 @@ from knowledge import kb as knowledge
 
 class Engine:
     def __init__(self, db: Database, notify: dict[str, tuple[str, ...]] | None = None,
-                 rules: Rules | None = None, today: Callable[[], date] = date.today):
+                 rules: Rules | None = None, today: Callable[[], date] = date.today,
+                 turn_log: bool | None = None, clock: Callable[[], float] = time.time):
         """`notify`: for each event ("lead", "handoff"), the outbox sinks it is queued for, e.g.
         {"lead": ("webhook", "slack"), "handoff": ("slack",)}. `today`: the day relative dates
-        ("next week", "Q1") are read from."""
+        ("next week", "Q1") are read from. `turn_log`: write the owner's turn log (default: unless
+        ONCALL_TURN_LOG=off). `clock`: the time turns are logged at."""
         knowledge.ensure_built(db, db.index())
         self.db = db
         self.store = Store(db)
         self.leads = LeadStore(db)
         self.outbox = Outbox(db)
         self.replies = ReplyQueue(db)
+        self.turn_log = TurnLog(db) if (turn_log_enabled() if turn_log is None else turn_log) else None
+        self.clock = clock
         self.notify = notify or {}
         self.kb = knowledge.KnowledgeBase(db.index())
         self.intents = intent_data.load_intents()
@@ -97,6 +103,9 @@ class Engine:
                 self.outbox.enqueue(handoff["id"], sink, "handoff", handoff)
         if outcome.unanswered and message.text.strip() and not outcome.forget:
             self.store.record_fallback(message.text, message.channel, message.user)
+        if self.turn_log and not outcome.forget:
+            self.turn_log.record(Turn(message, state, outcome.state, outcome.reply, bool(outcome.lead),
+                                      outcome.unanswered), self.clock())
         if reply_to is not None:
             reply_key = delivery_keys[0] if delivery_keys else f"{key}:{uuid.uuid4().hex}"
             self.replies.enqueue(reply_key, message.channel, key, message.user, reply_to, outcome.reply)

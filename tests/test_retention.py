@@ -33,13 +33,15 @@ def test_prune_deletes_only_what_is_older_than_its_retention(fresh_db):
     [reply] = engine.replies.claim("slack")
     engine.replies.sent(reply)
     for table, column in (("seen", "at"), ("replies", "sent_at"), ("dead_letters", "at"),
-                          ("conversations", "updated_at"), ("places", "at")):
+                          ("conversations", "updated_at"), ("places", "at"), ("turns", "at")):
         _age(fresh_db, table, column, 200)
     # fresh activity, which must survive: a new conversation, its key and its queued reply
     engine.handle(Message(user="new", text="hello", channel="slack", conversation="k-new"),
                   delivery_keys=("slack:event:E2",), reply_to={"channel": "D2"})
     deleted = prune(fresh_db, Retention())
-    assert deleted == {"seen": 1, "replies": 1, "dead_letters": 1, "conversations": 1, "places": 1, "outbox": 0}
+    assert deleted == {"seen": 1, "replies": 1, "dead_letters": 1, "conversations": 1, "places": 1, "outbox": 0,
+                       "turns": 1}
+    assert [r["text"] for r in fresh_db["turns"].rows] == ["hello"]
     assert [r["key"] for r in fresh_db["seen"].rows] == ["slack:event:E2"]
     assert [r["key"] for r in fresh_db["conversations"].rows] == ["k-new"]
     assert fresh_db["replies"].count == 1 and fresh_db["dead_letters"].count == 0

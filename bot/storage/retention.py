@@ -3,7 +3,8 @@
 Dedupe keys only matter while a platform may redeliver (Slack retries within the hour, Telegram keeps an
 unconfirmed update for 24 hours), sent replies and outbox rows only while someone may ask what happened
 to them, conversations only while someone may come back to them. Leads, dead outbox rows (they need a
-person) and unanswered questions (the owner's to-do list) are never pruned here.
+person) and unanswered questions (the owner's to-do list) are never pruned here. The turn log is kept
+for ONCALL_KEEP_TURNS_DAYS (180 by default).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Retention:
     sent: float = 30.0  # replies and outbox rows delivered (or cancelled)
     dead_letters: float = 90.0
     conversations: float = 90.0  # untouched for this long: state, the threads it joined
+    turns: float = 180.0  # the owner's turn log (pseudonymous, redacted): half a year of weekly reports
 
     @classmethod
     def from_env(cls) -> Retention:
@@ -50,6 +52,7 @@ _RULES = (
     ("outbox", "sent", "status in ('sent', 'cancelled')", "coalesce(sent_at, created_at)"),
     ("dead_letters", "dead_letters", "true", "at"),
     ("conversations", "conversations", "true", "updated_at"),
+    ("turns", "turns", "true", "at"),
     # a thread stays joined while its conversation lives (same key), however old the mention was
     ("places", "conversations", "key not in (select key from conversations)", "at"),
 )

@@ -1,0 +1,93 @@
+"""`oncall-bot report`: the owner's weekly figures as tables, one JSON object, or the dashboard page."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.insights.report import FUNNEL, build_report
+from bot.storage.database import open_db
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+DEFAULT_DAYS = 30
+
+
+def day(text: str) -> date:
+    from adapters.cli_args import day as parse_day  # the CLI's one date parser
+
+    return parse_day(text)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    until = args.until or datetime.now(UTC).date()
+    since = args.since or until - timedelta(days=DEFAULT_DAYS - 1)
+    if until < since:
+        print(f"error: --until {until} is before --since {since}", file=sys.stderr)
+        return 2
+    html = Path(args.html) if args.html else None
+    if html and not html.parent.is_dir():
+        print(f"error: cannot write {html}: there is no directory {html.parent}", file=sys.stderr)
+        return 1
+    report = build_report(open_db(args.db), since, until, args.channel)
+    if html:
+        from bot.insights.dashboard import render_dashboard
+
+        html.write_text(render_dashboard(report, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+        print(f"Dashboard written to {html}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    elif not html:
+        from rich.console import Console  # imported when used: `oncall-bot --help` stays instant
+
+        print_report(report, Console(width=max(100, Console().width)))
+    return 0
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple], empty: str) -> Table:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", caption=None if rows else empty)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index == 0 else "right", overflow="fold")
+    for row in rows:
+        table.add_row(*(str(value) for value in row))
+    return table
+
+
+def print_report(report: dict, console: Console) -> None:
+    console.print(f"[bold]OnCall Assistant — {report['since']} to {report['until']} (UTC)[/bold]")
+    days = sorted({row["day"] for row in report["daily"]})
+    channels = sorted({row["channel"] for row in report["daily"]})
+    volume = {(row["day"], row["channel"]): row["messages"] for row in report["daily"]}
+    console.print(_table("Messages by day and channel", ("day", *channels),
+                         [(d, *(volume.get((d, c), 0) for c in channels)) for d in days], "no messages"))
+    funnel_rows = [(key.replace("_", " "), report["funnel"][key],
+                    *(report["by_channel"][c][key] for c in report["by_channel"])) for key in FUNNEL]
+    console.print(_table("Funnel", ("", "all", *report["by_channel"]), funnel_rows, ""))
+    console.print(_table("Campaigns", ("campaign", *(k.replace("_", " ") for k in FUNNEL)),
+                         [(c, *(f[k] for k in FUNNEL)) for c, f in report["by_campaign"].items()],
+                         "no campaign traffic"))
+    console.print(_table("Talent requests abandoned, by the field being asked", ("field", "abandoned"),
+                         list(report["form_dropoff"].items()), "none abandoned"))
+    console.print(_table("Top intents", ("intent", "turns"), list(report["intents"].items())[:15], "no turns"))
+    console.print(_table("Unanswered questions (similar ones grouped)", ("example", "count"),
+                         [(u["text"], u["count"]) for u in report["unanswered"]], "none"))
+
+
+def add_report_command(add) -> None:
+    report = add("report", help="the owner's figures: volume, funnel, drop-off, campaigns, unanswered questions")
+    report.add_argument("--since", type=day, help="first UTC day: YYYY-MM-DD, today, yesterday or Nd "
+                                                  f"(N days ago; default: {DEFAULT_DAYS - 1}d before --until)")
+    report.add_argument("--until", type=day, help="last UTC day, inclusive (same forms; default: today)")
+    report.add_argument("--channel", help="only this channel (console, slack, telegram)")
+    report.add_argument("--json", action="store_true", help="print exactly one JSON object instead of tables")
+    report.add_argument("--html", metavar="FILE", help="write the dashboard page to FILE (one self-contained file)")
+    report.set_defaults(func=cmd_report)
