@@ -11,12 +11,14 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 import intents as intent_data
 from bot.answers.compose import Answers
 from bot.dialogue.form import TalentForm
 from bot.dialogue.manager import Dialogue
+from bot.dialogue.outcome import Outcome
 from bot.dialogue.request_flow import RequestFlow
 from bot.dialogue.state import ConversationState
 from bot.insights.turns import Turn, TurnLog, turn_log_enabled
@@ -24,6 +26,7 @@ from bot.sales.leads import LeadStore
 from bot.sales.outbox import Outbox
 from bot.sales.privacy import forget_user, handoff_payload, lead_payload
 from bot.sales.qualify import Rules
+from bot.sales.relay import Relays
 from bot.storage.database import Database
 from bot.storage.replies import ReplyQueue
 from bot.storage.store import AlreadyHandled, Store
@@ -47,6 +50,7 @@ class Engine:
         self.leads = LeadStore(db)
         self.outbox = Outbox(db)
         self.replies = ReplyQueue(db)
+        self.relays = Relays(db)
         self.turn_log = TurnLog(db) if (turn_log_enabled() if turn_log is None else turn_log) else None
         self.clock = clock
         self.notify = notify or {}
@@ -87,6 +91,11 @@ class Engine:
         if delivery_keys:
             self.store.claim_delivery(delivery_keys)  # raises AlreadyHandled: the transaction rolls back
         state = ConversationState.from_dict(self.store.load(key))
+        relay = self.relays.active(key)
+        if relay is not None and self.relays.takes(message):  # a person from sales has the conversation
+            reply = self.relays.from_prospect(relay, message, self.clock())
+            self._log(message, state, Outcome(reply, state))
+            return self._queue(reply, message, delivery_keys, reply_to)
         outcome = self.dialogue.turn(message, state)
         if outcome.forget:
             forget_user(self.db, message.user)
@@ -98,18 +107,38 @@ class Engine:
             for sink in self.notify.get("lead", ()):
                 self.outbox.enqueue(lead["id"], sink, "lead", lead_payload(lead))
         if outcome.handoff is not None:
-            handoff = handoff_payload(message, outcome.state, outcome.handoff.get("question"))
-            for sink in self.notify.get("handoff", ()):
-                self.outbox.enqueue(handoff["id"], sink, "handoff", handoff)
+            outcome = self._hand_off(message, outcome, reply_to)
         if outcome.unanswered and message.text.strip() and not outcome.forget:
             self.store.record_fallback(message.text, message.channel, message.user)
+        self._log(message, state, outcome)
+        return self._queue(outcome.reply, message, delivery_keys, reply_to)
+
+    def _hand_off(self, message: Message, outcome: Outcome, reply_to: dict | None) -> Outcome:
+        """Queue the notice for sales; with a sales channel to reply from and a chat to reply to, open a relay."""
+        handoff = handoff_payload(message, outcome.state, outcome.handoff.get("question"))
+        relay = reply_to is not None and "slack" in self.notify.get("handoff", ())
+        for sink in self.notify.get("handoff", ()):
+            self.outbox.enqueue(handoff["id"], sink, "handoff", handoff | ({"relay": True} if relay else {}))
+        if not relay:
+            return outcome
+        email = (outcome.state.form or {}).get("fields", {}).get("email") or self.db.scalar(
+            "select email from leads where conversation = ? and email is not null order by created_at desc limit 1",
+            [message.conversation_key])
+        told = self.relays.open(handoff, reply_to, email, self.clock())
+        generic = self.answers.policy("handoff")  # "a person will reply here or by email": now said precisely
+        texts = (*(t for t in outcome.reply.texts if t != generic), told)
+        return replace(outcome, reply=replace(outcome.reply, texts=texts))
+
+    def _log(self, message: Message, state: ConversationState, outcome: Outcome) -> None:
         if self.turn_log and not outcome.forget:
             self.turn_log.record(Turn(message, state, outcome.state, outcome.reply, bool(outcome.lead),
                                       outcome.unanswered), self.clock())
-        if reply_to is not None:
-            reply_key = delivery_keys[0] if delivery_keys else f"{key}:{uuid.uuid4().hex}"
-            self.replies.enqueue(reply_key, message.channel, key, message.user, reply_to, outcome.reply)
-        return outcome.reply
+
+    def _queue(self, reply: Reply, message: Message, delivery_keys: tuple[str, ...], reply_to: dict | None) -> Reply:
+        if reply_to is not None and (reply.texts or reply.buttons):  # a relayed message: nothing to say
+            key = delivery_keys[0] if delivery_keys else f"{message.conversation_key}:{uuid.uuid4().hex}"
+            self.replies.enqueue(key, message.channel, message.conversation_key, message.user, reply_to, reply)
+        return reply
 
     def respond(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState]:
         """The reply and the next conversation state, without touching the store."""

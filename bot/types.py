@@ -18,6 +18,7 @@ class Message:
     channel: str = "console"
     conversation: str | None = None  # defaults to channel + user
     campaign: str | None = None  # a deep link's payload: recorded on the conversation and its leads
+    attachment: bool = False  # a file or photo came with it (its caption, if any, is the text)
 
     @property
     def conversation_key(self) -> str:

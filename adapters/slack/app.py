@@ -24,11 +24,21 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import SlackConfig
-from adapters.slack.render import BUTTON_ACTION, LEAD_ACTION, escape, home_view, lead_card, leads_list
+from adapters.slack.render import (
+    BUTTON_ACTION,
+    LEAD_ACTION,
+    RELAY_CLOSE,
+    escape,
+    handoff_notice,
+    home_view,
+    lead_card,
+    leads_list,
+)
 from adapters.slack.replies import SlackReplies
 from bot.engine import Engine
 from bot.sales.desk import NotAllowed, SalesDesk
 from bot.sales.leads import LeadError
+from bot.sales.relay import Relays
 from bot.types import Message
 
 log = logging.getLogger(__name__)
@@ -74,8 +84,10 @@ def place(team: str, channel: str, thread: str | None, direct: bool) -> tuple[st
 
 
 def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: AsyncWebClient,
-              replies: SlackReplies, deliveries: Deliveries | None = None) -> AsyncApp:
-    """`replies` posts what the engine queued (the runner also runs its background pass)."""
+              replies: SlackReplies, deliveries: Deliveries | None = None, relays: Relays | None = None) -> AsyncApp:
+    """`replies` posts what the engine queued (the runner also runs its background pass); `relays`: the live
+    hand-offs sales answer from the notices' threads."""
+    relays = relays or engine.relays
     # process_before_response: Slack gets its 200 (or its Socket Mode ack) only once the turn is committed,
     # so a process that dies mid-turn is retried by Slack instead of losing the message; the posting of
     # the reply happens after the response (below). Unhandled requests raise into `on_error` instead of
@@ -111,9 +123,37 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         await asyncio.gather(*started, return_exceptions=True)
         await deliveries.finished()
 
+    names: dict[str, str] = {}
+
+    async def display_name(user: str) -> str:
+        """What the prospect sees a sales person as ("Dana from OnCall"): their Slack display name."""
+        if user not in names:
+            try:
+                profile = (await client.users_info(user=user))["user"]
+                names[user] = (profile.get("profile", {}).get("display_name") or profile.get("real_name")
+                               or profile.get("name") or "Someone")
+            except Exception:  # noqa: BLE001 - a name is nice to have; the message matters more
+                return "Someone"
+        return names[user]
+
+    async def from_sales_thread(event: dict, body: dict) -> bool:
+        """A message in a hand-off thread goes to the prospect (if a sales user wrote it). False: not one."""
+        user = event["user"]
+        outcome = relays.from_sales(
+            event["channel"], event["thread_ts"], user, await display_name(user) if desk.is_sales(user) else "",
+            _MENTION.sub("", event.get("text") or "").strip(), bool(event.get("files")),
+            (f"slack:event:{body.get('event_id')}", f"slack:message:{event['channel']}:{event['ts']}"),
+            desk.is_sales(user))
+        if outcome == "not_relay":
+            return False
+        log.info("slack: hand-off thread message: %s", outcome)
+        posting.get().append(asyncio.create_task(replies.flush()))  # a Slack prospect hears it at once
+        return True
+
     async def converse(key: str, target: dict, user: str, text: str = "", button: str | None = None,
-                       keys: tuple[str, ...] = ()) -> None:
-        message = Message(user=user, text=text, button=button, channel="slack", conversation=key)
+                       keys: tuple[str, ...] = (), attachment: bool = False) -> None:
+        message = Message(user=user, text=text, button=button, channel="slack", conversation=key,
+                          attachment=attachment)
         engine.handle(message, delivery_keys=keys, reply_to=target)  # None: a redelivery, its reply is queued
         posting.get().append(asyncio.create_task(replies.flush(key)))  # after Slack's response, not before
 
@@ -124,13 +164,15 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         direct = event.get("channel_type") == "im" or channel.startswith("D")
         team = body.get("team_id") or event.get("team", "")
         key, target = place(team, channel, thread if direct else thread or ts, direct)
+        if not direct and thread and not mentioned and await from_sales_thread(event, body):
+            return  # sales talking to a prospect through a hand-off notice's thread
         if not direct and not mentioned and not (thread and engine.store.in_place(key)):
             return  # channel chatter the bot was not called into
         if not direct:
             engine.store.join_place(key)  # the thread goes on without mentions
         keys = (f"slack:event:{body.get('event_id')}", f"slack:message:{channel}:{ts}")
         text = _MENTION.sub("", event.get("text") or "").strip()
-        await converse(key, target, event["user"], text=text, keys=keys)
+        await converse(key, target, event["user"], text=text, keys=keys, attachment=bool(event.get("files")))
 
     @app.event("message")
     @counted
@@ -179,12 +221,51 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         await client.chat_update(channel=channel, ts=body["message"]["ts"],
                                  **lead_card(change.lead, status_note(change.lead)))
 
+    @app.action(RELAY_CLOSE)
+    @counted
+    async def close_relay(ack, body, client):
+        await ack()
+        action, user, channel = body["actions"][0], body["user"]["id"], body["channel"]["id"]
+        if not engine.store.first_delivery((f"slack:action:{body.get('trigger_id')}:{action.get('action_ts', '')}",)):
+            return
+        if not desk.is_sales(user):
+            await client.chat_postEphemeral(channel=channel, user=user,
+                                            text="Sorry, only the sales team can close a hand-off.")
+            return
+        await close_handoff(action["value"], user)
+
+    async def close_handoff(handoff_id: str, user: str) -> str:
+        if not relays.close(handoff_id, by=user):
+            return f"{handoff_id} is not open."
+        handoff = relays.get(handoff_id)
+        notice = relays.notice(handoff["id"])
+        if notice:  # the card loses its Close button and says who closed it
+            payload = {"id": handoff["id"], "user": handoff["user"], "channel": handoff["channel"],
+                       "campaign": handoff["campaign"], "question": handoff["question"], "relay": True}
+            await client.chat_update(channel=notice["channel"], ts=notice["ts"],
+                                     **handoff_notice(payload, closed_note=f"Closed by <@{user}>"))
+        posting.get().append(asyncio.create_task(replies.flush()))
+        return f"Closed {handoff['id']}: the assistant answers them again."
+
+    async def close_command(user: str, argument: str) -> str:
+        if not desk.is_sales(user):
+            return "Sorry, only the sales team can close a hand-off."
+        ids = [argument] if argument else relays.owned_by(user)
+        if len(ids) != 1:
+            return ("You have no open hand-off." if not ids else
+                    "Which one? `/oncall close H-…` with one of: " + ", ".join(ids))
+        return await close_handoff(ids[0], user)
+
     @app.command("/oncall")
     @counted
     async def command(ack, command, respond):
         await ack()
         user, channel, team = command["user_id"], command["channel_id"], command.get("team_id", "")
         text = (command.get("text") or "").strip()
+        if text == "close" or text.startswith("close "):  # Slack gives a command no thread: the id, or yours
+            await respond(text=await close_command(user, text.removeprefix("close").strip()),
+                          response_type="ephemeral")
+            return
         if text == "leads":
             try:
                 listing = leads_list(desk.open_leads(user))

@@ -9,6 +9,7 @@ from bot.types import Reply
 MAX_SECTION = 2900  # a section block's text is limited to 3000 characters
 BUTTON_ACTION = "oncall_button"
 LEAD_ACTION = "lead_status"
+RELAY_CLOSE = "relay_close"
 LEAD_BUTTONS = (("Claim", "claimed"), ("Contacted", "contacted"), ("Won", "won"), ("Lost", "lost"))
 
 
@@ -70,13 +71,36 @@ def lead_card(lead: dict, note: str | None = None) -> dict:
             "blocks": blocks}
 
 
-def handoff_notice(handoff: dict) -> dict:
-    lines = [f"*{escape(handoff['user'])}* on {escape(handoff['channel'])} asked to talk to a person."]
+def handoff_notice(handoff: dict, closed_note: str | None = None) -> dict:
+    """The hand-off card: who, where, what they asked, the conversation so far; with a relay, how to answer
+    them (reply in the thread) and a Close button."""
+    where = escape(handoff["channel"]) + (f" (campaign {escape(handoff['campaign'])})" if handoff.get("campaign")
+                                          else "")
+    lines = [f"*{escape(handoff['user'])}* on {where} asked to talk to a person ({handoff['id']})."]
+    if handoff.get("question"):
+        lines.append(f"*Question:* {escape(handoff['question'])}")
     if handoff.get("recommendation"):
         lines.append(f"Recommended so far: {handoff['recommendation']}")
     if handoff.get("transcript"):
         lines.append("\n".join(f"> {escape(line)}" for line in handoff["transcript"]))
     text = "\n".join(lines)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]
+    if handoff.get("relay") and closed_note is None:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            "Reply in this thread to talk to them: they see your name and your text (files are not passed on). "
+            "Their answers appear here.")}]})
+        blocks.append({"type": "actions", "elements": [{"type": "button", "action_id": RELAY_CLOSE,
+                                                        "value": handoff["id"],
+                                                        "text": {"type": "plain_text", "text": "Close"}}]})
+    if closed_note:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": closed_note}]})
+    return {"text": text[:3000], "blocks": blocks}
+
+
+def relay_message(payload: dict) -> dict:
+    """A line in the hand-off thread: what the prospect wrote (escaped: it is their text), or our note."""
+    prospect = payload.get("from") == "prospect"  # otherwise our own note, from intents/messages.yaml
+    text = f"*They wrote:* {escape(payload['text'])}" if prospect else payload["text"]
     return {"text": text[:3000], "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]}
 
 

@@ -52,6 +52,7 @@ def build_application(config: TelegramConfig, engine: Engine, read_timeout: floa
                                                     pacer))
     application.bot_data["translator"] = translator
     application.add_handler(MessageHandler(F.TEXT, translator.on_text))
+    application.add_handler(MessageHandler(F.ATTACHMENT & ~F.TEXT, translator.on_text))  # files, photos…
     application.add_handler(CallbackQueryHandler(translator.on_button))
     application.add_error_handler(translator.on_error)
     return application
@@ -67,7 +68,7 @@ class Translator:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or user is None or user.is_bot:
             return
-        text = message.text or ""
+        text = message.text or message.caption or ""
         bot_name = f"@{context.bot.username}"
         if chat.type != ChatType.PRIVATE:
             replied_to_bot = message.reply_to_message and message.reply_to_message.from_user and (
@@ -83,7 +84,8 @@ class Translator:
             if name == "start" and PAYLOAD.match(argument):
                 campaign = argument  # a deep link: t.me/<bot>?start=<payload>; anything else is ignored
         incoming = Message(user=str(user.id), text=text, channel="telegram",
-                           conversation=_conversation(chat.id, user.id, chat.type), campaign=campaign)
+                           conversation=_conversation(chat.id, user.id, chat.type), campaign=campaign,
+                           attachment=message.effective_attachment is not None)
         await self._answer(update, incoming, chat.id)
 
     async def on_button(self, update: Update, context) -> None:

@@ -97,6 +97,8 @@ class Dialogue:
             return self._forget(state)
         if command in SLASH_COMMANDS:
             message = replace(message, text="", button=BUTTON_PREFIX + SLASH_COMMANDS[command])
+        if message.attachment and not message.text.strip() and message.button is None:
+            return Outcome(Reply("attachment", 1.0, (self.answers.say("attachment_only"),)), state)
         if message.text.strip():
             state = state.evolve(recent=(*state.recent, message.text[:RECENT_CHARS])[-RECENT_MESSAGES:])
         if message.campaign:

@@ -45,13 +45,16 @@ def turn_log_enabled() -> bool:
 
 def answered_kind(reply: Reply, form_open: bool, unanswered: bool = False) -> str:
     """intent (a question answered from what we know), knowledge (a passage found by search), clarify,
-    unknown (in our domain, not in our knowledge), out_of_scope, form (a turn of the talent request), other."""
+    unknown (in our domain, not in our knowledge), out_of_scope, form (a turn of the talent request), relay
+    (passed to a person from sales), other."""
     if unanswered:
         return "out_of_scope" if reply.intent == "fallback" else "unknown"
     if reply.intent.startswith(QUESTION_PREFIXES) or reply.intent in ("advise", "explain", "request.question"):
         return "intent"
     if reply.intent in KINDS:
         return KINDS[reply.intent]
+    if reply.intent.startswith("relay."):
+        return "relay"  # said to (or by) a person from sales, not answered by the assistant
     return "form" if form_open or reply.intent.startswith("lead.") else "other"
 
 

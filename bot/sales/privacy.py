@@ -7,6 +7,7 @@ import uuid
 from bot.insights.turns import TurnLog
 from bot.sales.leads import FORGOTTEN, LeadStore, flat
 from bot.sales.outbox import Outbox
+from bot.sales.relay import Relays
 from bot.storage.database import Database
 from bot.storage.replies import ReplyQueue
 from bot.storage.store import Store
@@ -21,6 +22,7 @@ def forget_user(db: Database, user: str) -> int:
         lead_ids = [row["id"] for row in db.query('select id from leads where "user" = ?', [user])]
         Store(db).forget(user)
         TurnLog(db).forget(user)
+        Relays(db).forget(user)
         ReplyQueue(db).forget(user)
         count = LeadStore(db).anonymize_user(user)
         if lead_ids:
