@@ -11,6 +11,8 @@ PostgreSQL; only the grouping of similar unanswered questions happens here, with
 - forms_started: the ones where a talent request was started;
 - leads, qualified, claimed, won: leads filed in the period, by status history (claimed: sales took it
   up, whatever happened next; won: its status is won);
+- handoffs: live hand-offs asked for in the period: how many, answered by sales, unanswered in time,
+  still open, and the median times to the first reply and to closing;
 - form_dropoff: talent requests whose newest turn in the period leaves them cancelled, or open with no
   turn in the conversation for 24 hours, counted by the field that was being asked.
 """
@@ -19,10 +21,11 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from rapidfuzz import fuzz
 
+from bot.insights.handoffs import handoff_rows, handoff_summary
 from bot.storage.database import Database
 
 FUNNEL = ("conversations", "questions_answered", "recommendations", "forms_started", "leads", "qualified",
@@ -160,4 +163,10 @@ def build_report(db: Database, since: date, until: date, channel: str | None = N
             "daily": daily(db, scope),
             "leads_by_tier": _counts(db, scope, "tier"),
             "leads_by_status": _counts(db, scope, "status"),
-            "recent_leads": recent_leads(db, scope)}
+            "recent_leads": recent_leads(db, scope),
+            "handoffs": handoff_summary(handoff_rows(db, since_at=_midnight(since), channel=channel,
+                                                     until_at=_midnight(until + timedelta(days=1))))}
+
+
+def _midnight(day: date) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
