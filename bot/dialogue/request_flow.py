@@ -128,6 +128,8 @@ class RequestFlow:
             return self._outcome(self.form.next(form), state, "lead.start", 1.0)
         if changed:
             return self._outcome(self.form.next(form), state, "lead.start", 1.0)
+        if acts.question:  # "is my data safe?" when a phone number was asked: a question, not a bad number
+            return self._interrupt(answer(reading.top, reading, state), form, state)
         return self._outcome(self.form.invalid(form, why), state, "lead.start", 1.0)
 
     def _corrected(self, said: Said) -> dict:
@@ -202,7 +204,10 @@ class RequestFlow:
         """Answer a question asked mid-form, then ask the same pending field again."""
         prompt = self.form.prompt(form, [self.form.text["back_to_form"]])
         reply = answered.reply
-        merged = Reply(reply.intent, reply.confidence, reply.texts + prompt.texts, prompt.buttons, reply.sources,
+        texts = reply.texts
+        if (answered.state.offer or {}).get("kind") == "request" and len(texts) > 1:
+            texts = texts[:-1]  # "want me to start a request?" — one is under way
+        merged = Reply(reply.intent, reply.confidence, texts + prompt.texts, prompt.buttons, reply.sources,
                        expecting=prompt.expecting, recommendation=reply.recommendation, ranking=reply.ranking)
         # The form stays open: a "yes" now answers the form, not the answer's offer.
         return Outcome(merged, answered.state.evolve(form=form, offer=None), handoff=answered.handoff,

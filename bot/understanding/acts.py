@@ -120,7 +120,8 @@ _ABOUT_REQUEST = (
                            r"(my|the|our|a) (name|email|phone|number|details|company|info\w*)|"
                            r"who (will |can |gets to |is going to )?(see|sees|read|reads|receive|receives|get|"
                            r"gets) (my|this|the|these) (details|info\w*|data|request|email|number)|what (do|will) "
-                           r"you do with (my|the|this) (data|details|info\w*|email|number))\b")),
+                           r"you do with (my|the|this) (data|details|info\w*|email|number)|(is|are|will) (my|our) "
+                           r"(personal )?(data|details|info\w*) (be )?(safe|secure|protected|private))\b")),
     ("add_note", re.compile(r"\b(can|could|may|do) (i|we) (add|include|attach|leave|put|write|mention) "
                             r"(a |an |some |another )?(note|comment|message|detail|details|info\w*|context|extra|"
                             r"more|something)\b")),
