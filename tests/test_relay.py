@@ -9,7 +9,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.insights.report import build_report
-from bot.sales.relay import RelaySettings, Relays
+from bot.sales.relay import Relays, RelaySettings
 from bot.types import Message
 
 T0 = 1_800_000_000.0
