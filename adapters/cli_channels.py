@@ -108,7 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         telegram = webhook_service(engine)
     app = build_web_app(db, slack[0] if slack else None, telegram.handle if telegram else None,
-                        os.environ.get("SLACK_SIGNING_SECRET"))
+                        os.environ.get("SLACK_SIGNING_SECRET"), admin_token=os.environ.get("ONCALL_ADMIN_TOKEN"))
     tasks: list[asyncio.Task] = []
 
     async def start(_app) -> None:
@@ -123,6 +123,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 os.environ.get("TELEGRAM_BOT_TOKEN")) else ""
             banner("Serving /healthz only: neither Slack (SLACK_BOT_TOKEN) nor a Telegram webhook "
                    f"(TELEGRAM_WEBHOOK_URL) is configured{polling}")
+        admin_token = os.environ.get("ONCALL_ADMIN_TOKEN")
+        if admin_token:
+            from adapters.admin import MIN_TOKEN
+
+            banner("Owner dashboard at /admin (ONCALL_ADMIN_TOKEN)" if len(admin_token) >= MIN_TOKEN else
+                   f"/admin stays off: ONCALL_ADMIN_TOKEN is shorter than {MIN_TOKEN} characters")
         _app["background"] = Background(args.db)
 
     async def stop(_app) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.insights.handoffs import duration
 from bot.insights.report import FUNNEL, build_report
 from bot.storage.database import open_db
 
@@ -80,6 +81,12 @@ def print_report(report: dict, console: Console) -> None:
     console.print(_table("Top intents", ("intent", "turns"), list(report["intents"].items())[:15], "no turns"))
     console.print(_table("Unanswered questions (similar ones grouped)", ("example", "count"),
                          [(u["text"], u["count"]) for u in report["unanswered"]], "none"))
+    handoffs = report["handoffs"]
+    console.print(_table("Hand-offs to sales", ("requested", "answered", "unanswered in time", "open",
+                                                "median first reply", "median to close"),
+                         [(handoffs["requested"], handoffs["answered"], handoffs["unanswered"], handoffs["open"],
+                           duration(handoffs["median_first_reply_s"]), duration(handoffs["median_to_close_s"]))]
+                         if handoffs["requested"] else [], "none"))
 
 
 def add_report_command(add) -> None:

@@ -1,4 +1,4 @@
-"""`oncall-bot serve`: one aiohttp server for Slack's Events API, Telegram's webhook and /healthz."""
+"""`oncall-bot serve`: one aiohttp server for Slack's Events API, Telegram's webhook, /healthz and /admin."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.admin import admin_page
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,9 @@ def _shape_problem(body: object) -> str | None:
     return None
 
 
-def build_web_app(db: Database, slack: AsyncApp | None = None,
-                  telegram: Handler | None = None, slack_secret: str | None = None) -> web.Application:
+def build_web_app(db: Database, slack: AsyncApp | None = None, telegram: Handler | None = None,
+                  slack_secret: str | None = None, admin_token: str | None = None) -> web.Application:
+    """`admin_token`: ONCALL_ADMIN_TOKEN; without it /admin answers 404 (adapters/admin.py)."""
     app = web.Application(client_max_size=1024 ** 2)
 
     async def healthz(request: web.Request) -> web.Response:
@@ -88,6 +90,7 @@ def build_web_app(db: Database, slack: AsyncApp | None = None,
         return web.Response(text=json.dumps(body), content_type="application/json")
 
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/admin", admin_page(db, admin_token))
     if slack is not None:
         app.router.add_post("/slack/events", slack_events(slack, slack_secret or ""))
     if telegram is not None:
