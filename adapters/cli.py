@@ -9,7 +9,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from adapters.cli_args import ShowVersion, print_table, runtime_error
+from adapters.cli_handoffs import add_handoffs_command
+from adapters.cli_kb import add_kb_commands
 from adapters.cli_leads import add_commands
+from adapters.cli_report import add_report_command
 from adapters.cli_store import add_store_commands
 from adapters.logs import setup_logging
 from bot.storage.database import default_location, open_db
@@ -34,26 +38,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return run(_engine(args), sys.stdin, sys.stdout)
 
 
-def cmd_kb_build(args: argparse.Namespace) -> int:
-    from knowledge import kb
-
-    paths = [Path(p) for p in args.paths] or None
-    try:
-        db = open_db(args.db)
-        documents = kb.build(db, db.index(), paths)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    for doc in documents:
-        passages = sum(len(s.passages) for s in doc.sections)
-        print(f"{doc.name}: {len(doc.sections)} sections, {passages} passages")
-    return 0
-
-
 def cmd_kb_search(args: argparse.Namespace) -> int:
     engine = _engine(args)
     words = engine.normalize.spelled_out(engine.normalize(" ".join(args.query)).words)
-    for hit in engine.kb.search(words, limit=args.limit):
+    hits = engine.kb.search(words, limit=args.limit)
+    if not hits:
+        print(f"No passages match “{' '.join(args.query)}”.")
+    for hit in hits:
         print(f"[{hit.document} › {hit.heading}] ({hit.kind}) {hit.text}")
     return 0
 
@@ -64,9 +55,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print("error: --html reports on a labelled set; it does not apply to --stories", file=sys.stderr)
             return 2
         return _eval_stories(args)
-    from bot.evaluation.labelled import DEFAULT_SET, evaluate, format_report, load_cases
+    from bot.evaluation.labelled import default_set, evaluate, format_report, load_cases
 
-    path = Path(args.file) if args.file else DEFAULT_SET
+    path = Path(args.file) if args.file else default_set()
     html = Path(args.html) if args.html else None
     if html and not html.parent.is_dir():  # checked before the evaluation runs, not after
         print(f"error: cannot write the HTML report to {html}: there is no directory {html.parent}", file=sys.stderr)
@@ -133,8 +124,9 @@ def cmd_fallbacks(args: argparse.Namespace) -> int:
     rows = Store(open_db(args.db)).fallbacks(args.limit)
     if not rows:
         print("No unanswered questions recorded yet.")
-    for row in rows:
-        print(f"{row['created_at']}  {row['channel']:>8}  {row['text'][:100]}")
+        return 0
+    print_table(("asked (UTC)", "channel", "question"),
+                [(row["created_at"].replace("T", " ").removesuffix("Z"), row["channel"], row["text"]) for row in rows])
     return 0
 
 
@@ -143,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                f"{default_location()})")
     parser = argparse.ArgumentParser(prog="oncall-bot", description="OnCall Assistant")
     parser.add_argument("--db", default=None, help=db_help)
+    parser.add_argument("--version", action=ShowVersion)
     # `--db` is accepted after the subcommand too (`oncall-bot replay --db PATH`); SUPPRESS keeps the
     # top-level value when it is not repeated there.
     common = argparse.ArgumentParser(add_help=False)
@@ -160,17 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("replay", help="JSON Lines in on stdin, one JSON reply per line out").set_defaults(
         func=cmd_replay)
 
-    kb = add("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
-    build = kb.add_parser("build", parents=[common], help="build the knowledge base from documents (default: built-in)")
-    build.add_argument("paths", nargs="*", help="markdown/text files or folders")
-    build.set_defaults(func=cmd_kb_build)
-    search = kb.add_parser("search", parents=[common], help="full-text search the knowledge base")
-    search.add_argument("query", nargs="+")
-    search.add_argument("--limit", type=int, default=5)
-    search.set_defaults(func=cmd_kb_search)
+    add_kb_commands(add, search=cmd_kb_search)  # kb build|add|status|search and init (adapters/cli_kb.py)
 
     evaluation = add("eval", help="score intent recognition on a labelled YAML set")
-    evaluation.add_argument("file", nargs="?", help="labelled set (default: eval/labelled.yaml)")
+    evaluation.add_argument("file", nargs="?", help="labelled set (default: labelled.yaml in the config directory, "
+                                                    "else the built-in eval/labelled.yaml)")
     evaluation.add_argument("--errors", action="store_true",
                             help="list every misclassified message (with --stories: the failing replies)")
     evaluation.add_argument("--stories", nargs="*", metavar="FILE", default=None,
@@ -180,23 +167,27 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.set_defaults(func=cmd_eval)
 
     explain = add("explain", help="show how a message is understood: normalization, entities, ranking")
-    explain.add_argument("text", nargs="+")
+    explain.add_argument("text", nargs="+", help="the message, as a user would type it")
     explain.set_defaults(func=cmd_explain)
 
     fallbacks = add("fallbacks", help="what users asked that the assistant could not answer")
-    fallbacks.add_argument("--limit", type=int, default=50)
+    fallbacks.add_argument("--limit", type=int, default=50, metavar="N",
+                           help="show the N most recent questions (default: 50)")
     fallbacks.set_defaults(func=cmd_fallbacks)
     add_commands(add)
     add_store_commands(add)
+    add_report_command(add)
+    add_handoffs_command(add)
 
     # Channel commands import Slack/Telegram libraries only when run: the chat stays quick to start.
     add("slack", help="run the Slack app in Socket Mode (SLACK_BOT_TOKEN, SLACK_APP_TOKEN)").set_defaults(
         func=_lazy("adapters.cli_channels", "cmd_slack"))
     add("telegram", help="run the Telegram bot with long polling (TELEGRAM_BOT_TOKEN)").set_defaults(
         func=_lazy("adapters.cli_channels", "cmd_telegram"))
-    serve = add("serve", help="HTTP server: /slack/events, /telegram/webhook, /healthz")
-    serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
+    serve = add("serve", help="HTTP server: /slack/events, /telegram/webhook, /healthz, /admin")
+    serve.add_argument("--host", default="0.0.0.0",
+                       help="the address to listen on (default: 0.0.0.0, every interface; 127.0.0.1: this machine)")
+    serve.add_argument("--port", type=int, default=None, help="the port to listen on (default: $PORT or 8000)")
     serve.set_defaults(func=_lazy("adapters.cli_channels", "cmd_serve"))
     return parser
 
@@ -220,6 +211,14 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`oncall-bot leads export | head`): stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:
+        # Exit codes: 2 is argparse's (usage), 1 a runtime error said in one line (unknown lead, store
+        # unreachable, nothing configured); anything else is a bug and keeps its traceback.
+        message = runtime_error(error, args.db)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

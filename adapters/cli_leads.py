@@ -1,4 +1,8 @@
-"""`oncall-bot leads …`, `oncall-bot outbox …`, `oncall-bot forget USER`: what sales and the owner run."""
+"""`oncall-bot leads …`, `oncall-bot outbox …`, `oncall-bot forget USER`: what sales and the owner run.
+
+A request that cannot be carried out (unknown lead, impossible status change, no sink configured) raises
+LeadError or CliError: `adapters.cli.main` prints it as `error: …` and exits 1.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +10,47 @@ import argparse
 import sys
 import time
 
+from adapters.cli_args import CliError, day, day_range, lead_id, print_table
 from bot.sales.leads import STATUSES, LeadError, LeadStore, export
 from bot.sales.outbox import Outbox
 from bot.sales.privacy import forget_user
 from bot.sales.qualify import Rules
 from bot.sales.webhook import WebhookSink
-from bot.storage.database import open_db
+from bot.storage.database import Database, open_db
+
+NO_WEBHOOK = ("no webhook sink is configured: set ONCALL_LEAD_WEBHOOK_URL (the receiver's URL) and "
+              "ONCALL_LEAD_WEBHOOK_SECRET, then run this again: leads of the last 30 days that never reached "
+              "it are sent too. Slack sales-channel notices are posted by `oncall-bot slack`, not by this command.")
 
 
 def cmd_leads_list(args: argparse.Namespace) -> int:
     leads = LeadStore(open_db(args.db)).all(open_only=args.open)
     if not leads:
-        print("No leads yet.")
+        print("No open leads." if args.open else "No leads yet.")
         return 0
-    print(f"{'id':13} {'created':20} {'status':9} {'tier':5} {'score':>5}  {'role':18} {'engagement':13} "
-          f"{'start':12} {'company':20} channel")
-    for lead in leads:
-        print(f"{lead['id']:13} {lead['created_at']:20} {lead['status']:9} {lead['tier']:5} {lead['score']:>5}  "
-              f"{lead['role'] or '-':18} {lead['engagement'] or '-':13} {lead['start'] or '-':12} "
-              f"{(lead['company'] or '-')[:20]:20} {lead['channel']}")
+    print_table(("id", "created (UTC)", "status", "tier", "score", "role", "engagement", "start", "company",
+                 "channel"),
+                [(lead["id"], lead["created_at"].replace("T", " ").removesuffix("Z"), lead["status"], lead["tier"],
+                  lead["score"], lead["role"], lead["engagement"], lead["start"], lead["company"], lead["channel"])
+                 for lead in leads])
     return 0
 
 
 def cmd_leads_export(args: argparse.Namespace) -> int:
-    sys.stdout.write(export(LeadStore(open_db(args.db)).all(since=args.since), args.format))
+    if args.since and args.until and args.until < args.since:
+        print(f"error: --until {args.until} is before --since {args.since}", file=sys.stderr)
+        return 2  # a usage error, like argparse's own
+    # created_at is an ISO UTC timestamp: compared with the days' bounds, not with the text typed
+    leads = LeadStore(open_db(args.db)).all(since=day_range(args.since, args.since)[0] if args.since else None)
+    if args.until:
+        end = day_range(args.until, args.until)[1]
+        leads = [lead for lead in leads if lead["created_at"] < end]
+    sys.stdout.write(export(leads, args.format))
     return 0
 
 
 def cmd_leads_show(args: argparse.Namespace) -> int:
-    try:
-        lead = LeadStore(open_db(args.db)).get(args.id)
-    except LeadError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    lead = LeadStore(open_db(args.db)).get(args.id)
     for key in ("id", "status", "tier", "score", "qualified", "created_at", "updated_at", "role", "engagement",
                 "start", "start_said", "company", "company_size", "name", "email", "phone", "details", "channel",
                 "user", "source", "campaign"):
@@ -53,18 +65,20 @@ def cmd_leads_show(args: argparse.Namespace) -> int:
 
 
 def cmd_leads_set_status(args: argparse.Namespace) -> int:
-    try:
-        change = LeadStore(open_db(args.db)).set_status(args.id, args.status, by=args.by)
-    except LeadError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"{args.id}: {change.previous} -> {change.lead['status']}")
+    change = LeadStore(open_db(args.db)).set_status(args.id, args.status, by=args.by)
+    if change.previous == args.status:
+        # The store treats a repeated move as a no-op (a double click in Slack); typed on purpose, it is a
+        # mistake worth saying: nothing changed and no history entry was added.
+        raise LeadError(f"{change.lead['id']} is already {args.status}")
+    print(f"{change.lead['id']}: {change.previous} -> {change.lead['status']}")
     return 0
 
 
 def cmd_leads_rules(args: argparse.Namespace) -> int:
+    from bot.config import qualification_location
+
     rules = Rules()
-    print(f"rules file: {rules.path}")
+    print(f"rules file: {qualification_location()}")  # where to edit them: never inside the installed package
     print("\n".join(rules.describe()))
     return 0
 
@@ -73,19 +87,24 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     rows = Outbox(open_db(args.db)).rows()
     if not rows:
         print("Outbox is empty: nothing pending or failed.")
-    for row in rows:
-        due = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row["next_attempt_at"]))
-        print(f"#{row['id']:<5} {row['status']:8} {row['sink']:8} {row['kind']:8} lead {row['lead_id']}  "
-              f"attempts {row['attempts']}  next {due}  {row['last_error'] or ''}")
+        return 0
+    print_table(("#", "status", "sink", "kind", "lead", "attempts", "next try (UTC)", "last error"),
+                [(row["id"], row["status"], row["sink"], row["kind"], row["lead_id"], row["attempts"],
+                  time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["next_attempt_at"])), row["last_error"])
+                 for row in rows])
     return 0
 
 
 def cmd_outbox_deliver(args: argparse.Namespace) -> int:
-    outbox = Outbox(open_db(args.db))
     webhook = WebhookSink.from_env()
-    sinks = {"webhook": webhook} if webhook else {}
+    if webhook is None:
+        raise CliError(NO_WEBHOOK)
+    outbox = Outbox(open_db(args.db))
+    offered = outbox.offer_leads(["webhook"])  # deliver_due offers them too; done first here to say so
+    if offered:
+        print(f"Queued {offered} lead(s) filed before the webhook was configured.", flush=True)
     while True:
-        counts = outbox.deliver_due(sinks)
+        counts = outbox.deliver_due({"webhook": webhook})
         if counts["sent"] or counts["retried"] or counts["dead"] or not args.loop:
             print(", ".join(f"{k} {v}" for k, v in counts.items()), flush=True)
         if not args.loop:
@@ -93,10 +112,37 @@ def cmd_outbox_deliver(args: argparse.Namespace) -> int:
         time.sleep(args.interval)
 
 
+def forget_counts(db: Database, user: str) -> dict[str, int]:
+    """Forget `user` and say what that removed: counted inside forget_user's own transaction (it joins
+    this one), so the figures are what was there to delete, not what was asked for."""
+    from bot.insights.turns import TurnLog
+
+    def count(sql: str, *params: str) -> int:
+        return int(db.scalar(sql, list(params)))
+
+    with db.transaction():
+        counts = {
+            "conversation(s)": count('select count(*) from conversations where "user" = ?', user),
+            "unanswered question(s)": count('select count(*) from fallbacks where "user" = ?', user),
+            "logged turn(s)": count("select count(*) from turns where user_ref = ?", TurnLog(db).pseudonym(user)),
+            "stored repl(ies)": count('select count(*) from replies where "user" = ?', user),
+            "hand-off(s) closed": count("select count(*) from handoffs where \"user\" = ? and status <> 'forgotten'",
+                                        user),
+            "pending hand-off notice(s) cancelled": count(
+                "select count(*) from outbox where kind = 'handoff' and status = 'pending' and "
+                f"{db.json_text('payload', 'user')} = ?", user),
+        }
+        counts["lead(s) anonymized"] = forget_user(db, user)
+    return counts
+
+
 def cmd_forget(args: argparse.Namespace) -> int:
-    db = open_db(args.db)
-    count = forget_user(db, args.user)
-    print(f"Forgot {args.user}: conversations and messages deleted, {count} lead(s) anonymized.")
+    counts = forget_counts(open_db(args.db), args.user)
+    done = [f"{n} {what}" for what, n in counts.items() if n]
+    if not done:  # not an error: after this command, nothing is stored for them either way
+        print(f"Nothing stored for {args.user}.")
+    else:
+        print(f"Forgot {args.user}: {', '.join(done)}.")
     return 0
 
 
@@ -109,16 +155,24 @@ def add_commands(add) -> None:
     listing.add_argument("--open", action="store_true", help="only new, claimed and contacted leads")
     listing.set_defaults(func=cmd_leads_list)
     exporting = leads.add_parser("export", parents=[common], help="export leads for another tool")
-    exporting.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    exporting.add_argument("--since", help="only leads created on or after this date (YYYY-MM-DD)")
+    exporting.add_argument("--format", choices=("csv", "jsonl"), default="csv",
+                           help="csv (one header row; booleans as true/false) or jsonl (one JSON object a line); "
+                                "default: csv")
+    days = "YYYY-MM-DD, today, yesterday or Nd (N days ago, e.g. 7d)"
+    exporting.add_argument("--since", type=day, metavar="DAY",
+                           help=f"only leads filed on or after this UTC day, from its 00:00: {days}")
+    exporting.add_argument("--until", type=day, metavar="DAY",
+                           help=f"only leads filed on or before this UTC day, all of it: {days}")
     exporting.set_defaults(func=cmd_leads_export)
     show = leads.add_parser("show", parents=[common], help="one lead with its tier reasons and transcript")
-    show.add_argument("id")
+    show.add_argument("id", type=lead_id, help="the lead's id, e.g. L-1A2B3C4D5E (any case)")
     show.set_defaults(func=cmd_leads_show)
     status = leads.add_parser("set-status", parents=[common], help=f"move a lead: {' → '.join(STATUSES)}")
-    status.add_argument("id")
-    status.add_argument("status", choices=STATUSES)
-    status.add_argument("--by", default="cli", help="who made the change (shown in the history)")
+    status.add_argument("id", type=lead_id, help="the lead's id, e.g. L-1A2B3C4D5E (any case)")
+    status.add_argument("status", choices=STATUSES,
+                        help="the new status: claimed, contacted, then won or lost (a claimed lead can go back to "
+                             "new; won and lost are final)")
+    status.add_argument("--by", default="cli", help="who made the change (shown in the history; default: cli)")
     status.set_defaults(func=cmd_leads_set_status)
     leads.add_parser("rules", parents=[common], help="the qualification rules in force").set_defaults(
         func=cmd_leads_rules)
@@ -126,11 +180,16 @@ def add_commands(add) -> None:
     outbox = add("outbox", help="pending and failed lead notifications")
     outbox.set_defaults(func=cmd_outbox)
     outbox_sub = outbox.add_subparsers(dest="outbox_command")
-    deliver = outbox_sub.add_parser("deliver", parents=[common], help="send what is due (webhook sink)")
+    deliver = outbox_sub.add_parser("deliver", parents=[common],
+                                    help="send what is due to the webhook sink (ONCALL_LEAD_WEBHOOK_URL), first "
+                                         "queueing recent leads it never had")
     deliver.add_argument("--loop", action="store_true", help="keep delivering until interrupted")
-    deliver.add_argument("--interval", type=float, default=5.0)
+    deliver.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+                         help="with --loop, seconds to wait between passes (default: 5)")
     deliver.set_defaults(func=cmd_outbox_deliver)
 
     forget = add("forget", help="delete a user's conversations and anonymize their leads")
-    forget.add_argument("user")
+    forget.add_argument("user", metavar="USER",
+                        help="the user's id on their channel, as stored: a Slack member id (U123ABC), a Telegram "
+                             "numeric user id (12345678), the console's login name, or replay's \"user\"")
     forget.set_defaults(func=cmd_forget)

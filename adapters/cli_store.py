@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from adapters.cli_args import print_table
 from bot.storage.database import open_db
 from bot.storage.retention import Retention, prune
 from bot.storage.store import Store
@@ -26,9 +27,10 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
     rows = Store(open_db(args.db)).dead_letters(args.limit)
     if not rows:
         print("No dead letters: every delivery was handled.")
-    for row in rows:
-        at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row["at"]))
-        print(f"{at}  {row['channel']:>8}  {row['key']}  {row['error']}")
+        return 0
+    print_table(("at (UTC)", "channel", "key", "error"),
+                [(time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["at"])), row["channel"], row["key"],
+                  row["error"]) for row in rows], whole=("key",))
     return 0
 
 
@@ -62,7 +64,7 @@ def add_store_commands(add) -> None:
     add("prune", help="delete old dedupe keys, sent replies and notifications, dead letters, idle "
                       "conversations (ages: ONCALL_KEEP_*_DAYS)").set_defaults(func=cmd_prune)
     dead = add("dead-letters", help="deliveries skipped after failing repeatedly, with their error")
-    dead.add_argument("--limit", type=int, default=50)
+    dead.add_argument("--limit", type=int, default=50, metavar="N", help="show the N most recent (default: 50)")
     dead.set_defaults(func=cmd_dead_letters)
     add("migrate", help="bring the database's schema up to date (also done on every start)").set_defaults(
         func=cmd_migrate)

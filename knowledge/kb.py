@@ -1,8 +1,9 @@
 """The knowledge base: documents' sections and passages in a local SQLite index with FTS5.
 
 Every passage records its document and section, so any answer built from it can cite its source.
-The documents are the built-in `knowledge/documents/`, or the owner's (`kb build PATHS`), which are kept
-in the shared store so that every instance answers from the same ones. The index is derived data: each
+The documents are the built-in `knowledge/documents/`, the owner's added to them (`kb add PATHS`) or the
+owner's alone (`kb build PATHS`); the owner's are kept in the shared store (knowledge/sources.py) so that
+every instance answers from the same ones. The index is derived data: each
 process (re)builds it when the documents change — in the same file on SQLite, in memory on PostgreSQL —
 so a new user never runs a build step.
 """
@@ -13,14 +14,16 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
 from bot.storage.database import Database
-from knowledge import DOCUMENTS_DIR
+from knowledge import DOCUMENTS_DIR, sources
 from knowledge.ingest import Document, collect, parse
+from knowledge.sources import SourceFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,51 +48,56 @@ class SectionText:
         return f"{self.document}#{self.slug}"
 
 
-Source = tuple[str, str]  # (file name, text)
+class MissingSections(ValueError):
+    """The documents lack sections that intents answer from: building them would leave those intents
+    answering with buttons only."""
+
+    def __init__(self, missing: list[tuple[str, str]]):
+        self.missing = missing  # (intent id, section reference)
+        super().__init__(f"{len(missing)} sections that intents answer from are missing")
 
 
-def builtin_sources() -> list[Source]:
-    return [(f.name, f.read_text(encoding="utf-8")) for f in collect([DOCUMENTS_DIR])]
+def builtin_files() -> list[SourceFile]:
+    return [SourceFile(f.name, f.read_text(encoding="utf-8")) for f in collect([DOCUMENTS_DIR])]
 
 
-def stored_sources(store: Database) -> list[Source]:
-    """The owner's documents (`kb build PATHS`), shared by every instance; none: the built-in ones."""
-    return [(row["name"], row["text"]) for row in store.query("select name, text from kb_documents order by name")]
+def files_of(plan: sources.Composition) -> list[SourceFile]:
+    return plan.files(builtin_files() if plan.with_builtin else [])
 
 
-def fingerprint(sources: list[Source]) -> str:
+def fingerprint(files: list[SourceFile]) -> str:
     digest = hashlib.sha256()
-    for name, text in sources:
-        digest.update(name.encode())
-        digest.update(text.encode())
+    for f in files:
+        digest.update(f.file.encode())
+        digest.update(f.text.encode())
     return digest.hexdigest()
 
 
-def _document(name: str, text: str) -> Document:
+def parse_source(name: str, text: str) -> Document:
     markdown = True if Path(name).suffix.lower() in {".md", ".markdown"} else None
     return parse(text, Path(name).stem, markdown)
 
 
-def build(store: Database, index: sqlite_utils.Database, paths: list[Path] | None = None) -> list[Document]:
-    """Make the documents under `paths` (the built-in ones if None) the knowledge base of every instance:
-    stored in the shared store, then indexed locally. Nothing is written if a document can't be read."""
-    if paths is None:
-        sources = builtin_sources()
-    else:
-        files = collect(paths)
-        if not files:
-            raise ValueError("no .md or .txt documents found to build the knowledge base from")
-        sources = [(f.name, f.read_text(encoding="utf-8", errors="replace")) for f in files]
-        clashes = sorted({name for name, _ in sources if [n for n, _ in sources].count(name) > 1})
-        if clashes:
-            raise ValueError(f"two documents share a file name: {', '.join(clashes)}")
-    documents = [_document(name, text) for name, text in sources]
-    with store.transaction():
-        store.execute("delete from kb_documents")
-        if paths is not None:
-            store.executemany("insert into kb_documents (name, text, added_at) values (?, ?, ?)",
-                              [(name, text, time.time()) for name, text in sources])
-    _index(index, documents, fingerprint(sources), "default" if paths is None else "store")
+def missing_sections(documents: list[Document], required: Mapping[str, Iterable[str]]) -> list[tuple[str, str]]:
+    """(intent, section) for each section an intent draws on that `documents` lack (or leave empty)."""
+    present = {f"{doc.name}#{section.slug}" for doc in documents for section in doc.sections if section.passages}
+    return [(intent, ref) for intent, refs in required.items() for ref in refs if ref not in present]
+
+
+def build(store: Database, index: sqlite_utils.Database, paths: list[Path] | None = None, *, add: bool = False,
+          required: Mapping[str, Iterable[str]] | None = None) -> list[Document]:
+    """Make the built-in documents (`paths` None), the documents under `paths`, or — with `add` — the current
+    documents plus those under `paths` the knowledge base of every instance: stored in the shared store,
+    then indexed locally. Nothing is written if a document can't be read or, given `required` (intent →
+    section references), if a section an intent draws on would be missing (MissingSections)."""
+    plan = sources.planned(store, paths, add)
+    files = files_of(plan)
+    documents = [parse_source(f.file, f.text) for f in files]
+    missing = missing_sections(documents, required or {})
+    if missing:
+        raise MissingSections(missing)
+    sources.save(store, plan)
+    _index(index, documents, fingerprint(files), "store" if plan.owner else "default")
     return documents
 
 
@@ -117,30 +125,45 @@ def _index(index: sqlite_utils.Database, documents: list[Document], stamp: str, 
         index["kb_sections"].insert_all(sections, pk=("document", "slug"), alter=True)
         index["kb_passages"].insert_all(passages, pk="id", alter=True, column_order=["id"])
         index["kb_passages"].enable_fts(["text", "heading"], tokenize="porter", replace=True)
-        index["kb_meta"].upsert({"key": "build", "fingerprint": stamp, "source": source}, pk="key")
+        index["kb_meta"].upsert({"key": "build", "fingerprint": stamp, "source": source, "indexed_at": time.time()},
+                                pk="key", alter=True)
 
 
 def ensure_built(store: Database, index: sqlite_utils.Database) -> None:
     """Index the knowledge base's documents on first use, and again whenever they change (the built-in ones
-    on upgrade, the owner's after `kb build` on any instance)."""
-    stored = stored_sources(store)
-    sources = stored or builtin_sources()
-    stamp = fingerprint(sources)
+    on upgrade, the owner's after `kb build` or `kb add` on any instance)."""
+    plan = sources.composition(store)
+    files = files_of(plan)
+    stamp = fingerprint(files)
 
     def current() -> dict | None:
         return next(iter(index.query("select fingerprint, source from kb_meta where key='build'")), None) if (
             index["kb_meta"].exists()) else None
 
     row = current()
-    if not stored and row and row["source"] not in ("default", "store"):
+    if not plan.owner and row and row["source"] not in ("default", "store"):
         return  # indexed from the owner's paths by an earlier release, before documents were stored
     if row is not None and row["fingerprint"] == stamp:
         return
     with store.index_lock():  # several processes starting on one file: one builds, the others find it built
         row = current()
         if row is None or row["fingerprint"] != stamp:
-            _index(index, [_document(name, text) for name, text in sources], stamp,
-                   "store" if stored else "default")
+            _index(index, [parse_source(f.file, f.text) for f in files], stamp, "store" if plan.owner else "default")
+
+
+def indexed_counts(index: sqlite_utils.Database) -> dict[str, tuple[int, int]]:
+    """Sections and passages per document in this process's index."""
+    sections = {r["document"]: r["n"] for r in index.query(
+        "select document, count(*) as n from kb_sections group by document")}
+    passages = {r["document"]: r["n"] for r in index.query(
+        "select document, count(*) as n from kb_passages group by document")}
+    return {name: (count, passages.get(name, 0)) for name, count in sections.items()}
+
+
+def indexed_at(index: sqlite_utils.Database) -> float | None:
+    if "indexed_at" not in index["kb_meta"].columns_dict:
+        return None
+    return index.execute("select indexed_at from kb_meta where key='build'").fetchone()[0]
 
 
 class KnowledgeBase:

@@ -231,9 +231,11 @@ def test_kb_build_and_search_through_the_cli_show_clean_text(cli, tmp_path):
         "> **Escalate** to the [duty lead](https://example.com/lead) when the `pager` queue backs up.\n\n"
         "<!-- internal note: zebra -->\n\n```\n# restart the zookeeper service\n```\n")
     db = tmp_path / "x.db"
-    built = cli("--db", str(db), "kb", "build", str(docs))
+    built = cli("--db", str(db), "kb", "add", str(docs))  # added to the built-in documents (`kb build` needs them)
     assert "runbook: 1 sections, 1 passages" in built.stdout
     found = cli("--db", str(db), "kb", "search", "escalate").stdout
     assert found.strip() == ("[runbook › Escalation] (paragraph) "
                              "Escalate to the duty lead when the pager queue backs up.")
-    assert cli("--db", str(db), "kb", "search", "zebra", "zookeeper", "example").stdout.strip() == ""
+    assert cli("--db", str(db), "kb", "search", "zebra", "zookeeper").stdout.strip() == (
+        "No passages match “zebra zookeeper”.")
+    assert "runbook" not in cli("--db", str(db), "kb", "search", "example").stdout  # the link's URL is not indexed

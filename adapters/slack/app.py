@@ -164,8 +164,10 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         direct = event.get("channel_type") == "im" or channel.startswith("D")
         team = body.get("team_id") or event.get("team", "")
         key, target = place(team, channel, thread if direct else thread or ts, direct)
-        if not direct and thread and not mentioned and await from_sales_thread(event, body):
-            return  # sales talking to a prospect through a hand-off notice's thread
+        if not direct and thread and await from_sales_thread(event, body):
+            # sales talking to a prospect through a hand-off notice's thread; a mention arrives twice (message
+            # and app_mention), relayed once: both carry the same message key
+            return
         if not direct and not mentioned and not (thread and engine.store.in_place(key)):
             return  # channel chatter the bot was not called into
         if not direct:
@@ -232,7 +234,9 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
             await client.chat_postEphemeral(channel=channel, user=user,
                                             text="Sorry, only the sales team can close a hand-off.")
             return
-        await close_handoff(action["value"], user)
+        said = await close_handoff(action["value"], user)
+        if not said.startswith("Closed "):  # already closed (by them, by time, by someone else): say so
+            await client.chat_postEphemeral(channel=channel, user=user, text=said)
 
     async def close_handoff(handoff_id: str, user: str) -> str:
         if not relays.close(handoff_id, by=user):

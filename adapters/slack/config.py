@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 DEFAULT_API = "https://slack.com/api/"
+log = logging.getLogger(__name__)
 
 
 class ConfigError(SystemExit):
@@ -33,7 +35,7 @@ class SlackConfig:
         if mode == "http" and not env.get("SLACK_SIGNING_SECRET"):
             raise ConfigError("SLACK_SIGNING_SECRET", "from the app's Basic Information page")
         base = env.get("SLACK_API_BASE_URL") or DEFAULT_API
-        return cls(
+        config = cls(
             bot_token=env["SLACK_BOT_TOKEN"],
             signing_secret=env.get("SLACK_SIGNING_SECRET"),
             app_token=env.get("SLACK_APP_TOKEN"),
@@ -41,3 +43,9 @@ class SlackConfig:
             sales_users=frozenset(u.strip() for u in env.get("ONCALL_SALES_USERS", "").split(",") if u.strip()),
             api_base_url=base if base.endswith("/") else base + "/",
         )
+        if config.sales_channel and not config.sales_users:
+            # Not an error (lead cards still reach the channel), but nobody could act on them: say so at start.
+            log.warning("ONCALL_SALES_CHANNEL is set but ONCALL_SALES_USERS is empty: every Claim, Contacted, Won "
+                        "and Lost click on a lead card will be refused. List the sales people's Slack member ids, "
+                        "comma-separated, in ONCALL_SALES_USERS.")
+        return config

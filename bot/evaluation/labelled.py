@@ -6,13 +6,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from bot import config
 from bot.dialogue.state import ConversationState
 from bot.engine import Engine
 from bot.types import Message
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "eval" / "labelled.yaml"
+DEFAULT_SET = config.eval_dir() / "labelled.yaml"  # the built-in set: eval/ in a checkout, packaged when installed
 OUT_OF_SCOPE = "fallback"
 
 
@@ -53,12 +52,25 @@ class Report:
         return self.recommendation_correct / self.recommendation_total if self.recommendation_total else 0.0
 
 
+def default_set() -> Path:
+    """The set `oncall-bot eval` scores without a FILE: the owner's copy in the config directory, else built in."""
+    return config.owner_file("labelled.yaml")
+
+
 def load_cases(path: Path) -> list[Case]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    """The cases of a labelled set; ValueError names the file, the line and what is wrong."""
+    try:
+        raw, text = config.read_yaml(path, "a list of cases, each `- {id: …, text: …, intent: …}`")
+    except config.ConfigError as error:  # a FILE argument: reported by `oncall-bot eval` like its other errors
+        raise ValueError(error.message) from None
+    raw = [] if raw is None else raw  # an empty file is an empty set
+    if not isinstance(raw, list):
+        raise ValueError(f"{path}: expected a list of cases, each `- {{id: …, text: …, intent: …}}`")
     cases = []
-    for entry in raw:
+    for number, entry in enumerate(raw):
         if not isinstance(entry, dict) or not {"id", "text", "intent"} <= entry.keys():
-            raise ValueError(f"{path}: every entry needs id, text and intent: {entry!r}")
+            line = config.node_line(text, (number,))
+            raise ValueError(f"{path}, line {line}: every entry needs id, text and intent: {entry!r}")
         cases.append(Case(str(entry["id"]), str(entry["text"]), str(entry["intent"]),
                           entry.get("recommendation"), tuple(entry.get("history") or ())))
     return cases

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import yaml
 
+from bot import config
 from bot.types import Message, Reply
 
-DEFAULT_STORIES = Path(__file__).resolve().parents[2] / "eval" / "stories"
+DEFAULT_STORIES = config.eval_dir() / "stories"  # eval/stories in a checkout, packaged when installed
 EXACT_FIELDS = frozenset({"role", "engagement", "start", "company_size", "email", "phone"})
 TURN_KEYS = frozenset({"user", "button", "intent", "not_intent", "expecting", "recommendation", "contains",
                        "contains_any", "not_contains", "once", "starts_with_any", "max_words", "buttons", "lead",

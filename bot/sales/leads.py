@@ -32,6 +32,11 @@ def new_lead_id() -> str:
     return "L-" + uuid.uuid4().hex[:10].upper()
 
 
+def canonical_id(text: str) -> str:
+    """Lead ids are upper case (`L-1A2B3C4D5E`); one typed or pasted as `l-1a2b3c4d5e ` is the same lead."""
+    return text.strip().upper()
+
+
 class LeadError(ValueError):
     """A request sales made that cannot be carried out (unknown lead, impossible status change)."""
 
@@ -54,6 +59,7 @@ class LeadStore:
         self.db.execute(f"insert into leads ({columns}) values ({', '.join('?' for _ in row)})", list(row.values()))
 
     def get(self, lead_id: str) -> dict:
+        lead_id = canonical_id(lead_id)
         row = self.db.one("select * from leads where id = ?", [lead_id])
         if row is None:
             raise LeadError(f"no lead with id {lead_id!r}")
@@ -72,6 +78,7 @@ class LeadStore:
     def set_status(self, lead_id: str, status: str, by: str = "cli") -> StatusChange:
         if status not in STATUSES:
             raise LeadError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        lead_id = canonical_id(lead_id)
         with self.db.transaction():
             self.db.lock(f"lead:{lead_id}")  # two people clicking at once: the second sees the first's move
             lead = self.get(lead_id)
@@ -120,7 +127,9 @@ def export(leads: list[dict], fmt: str) -> str:
     writer = csv.DictWriter(buffer, fieldnames=list(flat_columns()))
     writer.writeheader()
     for row in rows:
-        writer.writerow({**row, "reasons": "; ".join(row["reasons"])})
+        # CSV has no booleans: write the words spreadsheets and CRMs import as such, not Python's True/False
+        writer.writerow({k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in row.items()}
+                        | {"reasons": "; ".join(row["reasons"])})
     return buffer.getvalue()
 
 

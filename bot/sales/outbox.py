@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bot.sales.leads import FORGOTTEN, LeadStore
 from bot.storage.claims import claim_due
 from bot.storage.database import Database
+from bot.storage.retention import Retention
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +53,11 @@ class Outbox:
     def __init__(self, db: Database):
         self.db = db
 
-    def enqueue(self, lead_id: str, sink: str, kind: str, payload: dict) -> None:
-        """Inside the caller's transaction. Enqueuing the same (lead, sink, kind) twice is a no-op."""
+    def enqueue(self, lead_id: str, sink: str, kind: str, payload: dict) -> int:
+        """Inside the caller's transaction. Enqueuing the same (lead, sink, kind) twice is a no-op: returns
+        the rows added, 1 or 0."""
         now = time.time()
-        self.db.execute(
+        return self.db.execute(
             "insert into outbox (lead_id, sink, kind, payload, status, attempts, next_attempt_at, created_at) "
             "values (?, ?, ?, ?, 'pending', 0, ?, ?) on conflict (lead_id, sink, kind) do nothing",
             [lead_id, sink, kind, json.dumps(payload, ensure_ascii=False), now, now],
@@ -93,13 +96,42 @@ class Outbox:
         return [Delivery(row["id"], row["lead_id"], row["sink"], row["kind"], json.loads(row["payload"]),
                          row["attempts"], interrupted=row["lease_until"] is not None) for row in rows]
 
-    def deliver_due(self, sinks: dict[str, Sink], now: float | None = None, limit: int = 50) -> dict[str, int]:
-        """One pass of a worker for `sinks`: send what is due; returns counts of sent / retried / dead.
-        Rows for other sinks are left to the workers that have them (the Slack app posts its own)."""
+    def offer_leads(self, sinks: Iterable[str], now: float | None = None) -> int:
+        """Queue a lead row for each of `sinks` for every recent lead that has none for it — filed before
+        the sink was configured, or by a process that did not have it — so that configuring a sink later
+        loses no lead. Returns the rows queued. Idempotent, with several workers too: (lead, sink, kind)
+        is unique. Only leads filed within the retention of sent rows (ONCALL_KEEP_SENT_DAYS, 30 days) are
+        offered: an older lead without a row may have been delivered and its row pruned since, and would
+        be sent twice. People who are forgotten are not offered to a new sink at all."""
+        from bot.sales.privacy import lead_payload  # privacy imports this module: imported when used
+
         now = time.time() if now is None else now
+        try:
+            days = Retention.from_env().sent
+        except SystemExit:  # a bad setting is `prune`'s to report; this worker must keep running
+            days = 1.0
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - days * 86_400))
+        queued = 0
+        leads = LeadStore(self.db)
+        for sink in sinks:
+            # no transaction: most passes find nothing, and each insert is atomic and idempotent on its own
+            missing = self.db.query(
+                "select id from leads where created_at >= ? and coalesce(\"user\", '') <> ? and not exists "
+                "(select 1 from outbox where outbox.lead_id = leads.id and outbox.sink = ? and kind = 'lead') "
+                "order by created_at, id", [cutoff, FORGOTTEN, sink])
+            for row in missing:
+                queued += self.enqueue(row["id"], sink, "lead", lead_payload(leads.get(row["id"])))
+        return queued
+
+    def deliver_due(self, sinks: dict[str, Sink], now: float | None = None, limit: int = 50) -> dict[str, int]:
+        """One pass of a worker for `sinks` (lead sinks: the webhook): offer them the leads they never had
+        (`offer_leads`), then send what is due; returns counts of sent / retried / dead. Rows for other
+        sinks are left to the workers that have them (the Slack app posts its own)."""
         counts = {"sent": 0, "retried": 0, "dead": 0}
         if not sinks:
             return counts
+        self.offer_leads(sinks)  # before `now` is read: the rows it queues are due at once
+        now = time.time() if now is None else now
         for delivery in self.claim(now, limit, tuple(sinks)):
             sink = sinks[delivery.sink]
             try:

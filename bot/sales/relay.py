@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import intents as intent_data
 from bot.sales.outbox import Outbox
 from bot.storage.database import Database
-from bot.storage.replies import ReplyQueue
+from bot.storage.replies import BACKOFF_CAP_S, ReplyQueue
 from bot.storage.store import AlreadyHandled, Store
 from bot.types import Message, Reply
 
@@ -141,9 +141,12 @@ class Relays:
         now = time.time() if now is None else now
         with self.db.transaction():
             relay = self.get(handoff_id)
-            if relay is None or relay["status"] not in (*LIVE, "unanswered"):
+            if relay is None:
                 return False
             self.db.lock(f"conversation:{relay['conversation']}")
+            relay = self.get(handoff_id)  # as it is now that no turn of theirs (a /cancel…) is under way
+            if relay["status"] not in (*LIVE, "unanswered"):
+                return False
             self._close(relay, "closed", now, self._note("closed", who=f"<@{by}>"), tell=relay["status"] in LIVE)
         return True
 
@@ -181,15 +184,19 @@ class Relays:
                     if relay is not None:
                         (self._no_reply if kind == "unanswered" else self._idle)(relay, now)
                         counts[kind] += 1
-        # (seen keeps its keys a week: only failures younger than that are looked at, so none is told twice)
+        # (seen keeps its keys a week: only failures younger than that are looked at, so none is told twice).
+        # A failure retried within the backoff cap (a 5xx, a timeout) is not news; a reply given up on, or one
+        # the platform will not take for a long while (a bot blocked by the user), is.
         for row in self.db.query("select key, last_error from replies where key like 'relay:%' and "
-                                 "last_error is not null and created_at > ?", [now - 6 * 86_400]):
+                                 "last_error is not null and (status = 'dead' or next_attempt_at > ?) and "
+                                 "created_at > ?", [now + BACKOFF_CAP_S, now - 6 * 86_400]):
             handoff_id = row["key"].split(":")[1]
-            if self.db.execute("insert into seen (key, at) values (?, ?) on conflict (key) do nothing",
-                               [f"undeliverable:{row['key']}", now]):
-                self._to_thread(handoff_id, {"from": "note", "text": self._note("undeliverable",
-                                                                                error=row["last_error"])})
-                counts["undeliverable"] += 1
+            with self.db.transaction():  # the note and its "told" mark together: a crash between loses neither
+                if self.db.execute("insert into seen (key, at) values (?, ?) on conflict (key) do nothing",
+                                   [f"undeliverable:{row['key']}", now]):
+                    self._to_thread(handoff_id, {"from": "note", "text": self._note("undeliverable",
+                                                                                    error=row["last_error"])})
+                    counts["undeliverable"] += 1
         return counts
 
     def _no_reply(self, relay: dict, now: float) -> None:
