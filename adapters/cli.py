@@ -64,9 +64,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     try:
         cases = load_cases(path)
-    except (OSError, ValueError) as error:
+    except OSError as error:  # no such file: the argument is wrong
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except ValueError as error:  # the file is there but its content is not a labelled set
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     engine = _engine(args)
     report = evaluate(engine, cases)
     print(format_report(report, show_errors=args.errors))
@@ -77,7 +80,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             write_html(report, html, source=str(path))
         except OSError as error:
             print(f"error: cannot write the HTML report to {html}: {error.strerror or error}", file=sys.stderr)
-            return 2
+            return 1
         print(f"HTML report written to {html}", file=sys.stderr)
     return 0
 
@@ -90,9 +93,12 @@ def _eval_stories(args: argparse.Namespace) -> int:
     try:
         for path in files:
             load_stories(path)
-    except (OSError, ValueError) as error:
+    except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
     def handler(today):
         # Each file plays on its own in-memory database: stories file leads and erase data for real.

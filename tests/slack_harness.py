@@ -47,10 +47,11 @@ class SlackHarness:
         self.app = build_app(self.engine, self.config, desk, client, self.replies, self.deliveries)
         self.worker = SalesChannelWorker(Outbox(db), desk, client, SALES_CHANNEL, limiter)
         self.desk = desk
+        self.telegram = None  # a Telegram webhook handler to serve next to Slack's events, as `serve` does
         self._events = 0
 
     async def __aenter__(self) -> SlackHarness:
-        self.runner = web.AppRunner(build_web_app(self.db, slack=self.app, slack_secret=SECRET))
+        self.runner = web.AppRunner(build_web_app(self.db, slack=self.app, telegram=self.telegram, slack_secret=SECRET))
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()

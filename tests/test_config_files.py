@@ -124,7 +124,7 @@ def test_a_broken_labelled_set_names_its_line(run, home):
     run("init")
     (home / "labelled.yaml").write_text('- {id: a, text: "hi", intent: smalltalk.greet}\n- {id: b, text: yo}\n')
     result = run("eval", check=False)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{home / 'labelled.yaml'}, line 2: every entry needs id, text and intent" in result.stderr
 
 

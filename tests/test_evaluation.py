@@ -57,4 +57,4 @@ def test_eval_rejects_a_malformed_file(cli, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("- {id: a, text: hi}\n")
     result = cli("eval", str(bad), check=False)
-    assert result.returncode == 2 and "needs id, text and intent" in result.stderr
+    assert result.returncode == 1 and "needs id, text and intent" in result.stderr

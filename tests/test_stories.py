@@ -84,4 +84,7 @@ def test_eval_stories_command_prints_the_pass_rate_and_each_failing_story(cli, t
     bad = tmp_path / "bad.yaml"
     bad.write_text("not: stories\n")
     result = cli("eval", "--stories", str(bad), check=False)
-    assert result.returncode == 2 and "stories" in result.stderr
+    assert result.returncode == 1 and "stories" in result.stderr
+    bad.write_text("stories:\n  - id: x\n    turns: [\n")
+    result = cli("eval", "--stories", str(bad), check=False)
+    assert result.returncode == 1 and "line" in result.stderr and "Traceback" not in result.stderr

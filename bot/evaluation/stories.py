@@ -61,7 +61,12 @@ class StoryReport:
 
 def load_stories(path: Path) -> tuple[list[Story], date | None]:
     """The stories of one file and the day its relative dates are read from; ValueError names what is wrong."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark else ""
+        raise ValueError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', None) or 'syntax'})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("stories"), list):
         raise ValueError(f"{path}: expected a mapping with a `stories:` list")
     today = raw.get("today")
