@@ -168,3 +168,24 @@ def test_handoffs_command_and_report_figures(fresh_db, cli, tmp_path):
     figures = build_report(db, today, today)["handoffs"]
     assert figures == {"requested": 1, "answered": 1, "unanswered": 0, "open": 1, "median_first_reply_s": 90.0,
                        "median_to_close_s": None}
+
+
+def test_an_old_thread_does_not_take_the_conversation_from_a_newer_hand_off(fresh_db):
+    prospect = Prospect(fresh_db)
+    first = _opened(prospect)
+    prospect.say("/cancel")
+    prospect.say("can I talk to a person?")
+    relays = prospect.engine.relays
+    newer = fresh_db.one("select id from handoffs where status = 'waiting'")["id"]
+    relays.notice_posted(newer, "CSALES", "300.3")
+    assert _sales(relays, "sorry, missed this", "E1") == "superseded"  # in the first notice's thread
+    assert fresh_db.scalar("select status from handoffs where id = ?", [first["id"]]) == "closed"
+    assert not any("missed this" in t for t in prospect.told())
+    assert "newer hand-off" in prospect.thread()[-1]
+
+
+def test_a_file_without_text_from_sales_reaches_nobody_and_says_so(fresh_db):
+    prospect = Prospect(fresh_db)
+    _opened(prospect)
+    assert _sales(prospect.engine.relays, "", "E1", files=True) == "empty"
+    assert "nothing reached them" in prospect.thread()[-1] and len(prospect.told()) == 1

@@ -369,6 +369,10 @@ async def test_nobody_answering_in_time_hands_back_to_the_assistant_and_a_late_r
     [closed] = await desk.tg_flush()
     assert CLOSED in closed
     assert desk.thread()[2:] == ["_Closed after 30 minutes without a message: the assistant answers them again._"]
+    [card] = desk.slack.calls_to("chat.update")  # the notice says so, and loses its Close button
+    blocks = json.dumps(card.params["blocks"])
+    assert card.params["ts"] == desk.handoff()["notice_ts"] and "Closed after 30 minutes" in blocks
+    assert "relay_close" not in blocks
     await desk.worker_pass(now=quiet_since + 60 * MINUTE)
     assert await desk.tg_flush() == [] and len(desk.thread()) == 3
     assert await desk.tg_say("how much does it cost?")
@@ -408,6 +412,10 @@ async def test_forget_during_a_relay_closes_it_for_good_and_redacts_our_copies(d
                              "_They asked us to delete their data: the conversation is closed and our copies "
                              "are redacted._"]
 
+    [card] = desk.slack.calls_to("chat.update")  # the notice is redrawn without who they were or said
+    blocks = json.dumps(card.params["blocks"])
+    assert "[forgotten]" in blocks and "relay_close" not in blocks and "7946" not in blocks
+    assert ASK not in blocks and str(CHAT) not in blocks  # the transcript and their id are gone
     await desk.in_thread("Are you still there?")
     assert await desk.tg_flush() == []  # nothing reaches them any more
     await desk.worker_pass()

@@ -60,6 +60,13 @@ class SalesChannelWorker:
         if delivery.kind == "relay":
             await self._relay(delivery)
             return
+        if delivery.kind == "relay_card":  # a hand-off closed: its card is redrawn (an edit: safe to repeat)
+            notice = self.relays.notice(delivery.payload["handoff"])
+            if notice is None:
+                raise DeliveryError("the hand-off notice is not posted yet", retry_after=2.0)
+            await self.client.chat_update(channel=notice["channel"], ts=notice["ts"], **handoff_notice(
+                delivery.payload, closed_note=delivery.payload["closed_note"]))
+            return
         if delivery.interrupted and await self._already_posted(delivery.lead_id):
             return
         message = lead_card(delivery.payload) if delivery.kind == "lead" else handoff_notice(delivery.payload)

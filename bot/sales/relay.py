@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 import intents as intent_data
+from bot.sales.leads import FORGOTTEN
 from bot.sales.outbox import Outbox
 from bot.storage.database import Database
 from bot.storage.replies import BACKOFF_CAP_S, ReplyQueue
@@ -123,9 +124,13 @@ class Relays:
             self._to_thread(relay["id"], {"from": "note", "text": self._note("not_open")})
             return "closed"
         if attachment:
-            self._to_thread(relay["id"], {"from": "note", "text": self._note("sales_attachment")})
+            self._to_thread(relay["id"], {"from": "note", "text": self._note(
+                "sales_attachment" if text else "sales_file_only")})
         if not text:
             return "empty"
+        if relay["status"] not in LIVE and self.active(relay["conversation"]) is not None:
+            self._to_thread(relay["id"], {"from": "note", "text": self._note("newer_thread")})
+            return "superseded"  # an old thread must not take the conversation from the live one
         self.db.execute(
             "update handoffs set status = 'open', owner = coalesce(owner, ?), owner_name = coalesce(owner_name, ?), "
             "first_reply_at = coalesce(first_reply_at, ?), last_activity_at = ?, closed_at = null, "
@@ -147,7 +152,9 @@ class Relays:
             relay = self.get(handoff_id)  # as it is now that no turn of theirs (a /cancel…) is under way
             if relay["status"] not in (*LIVE, "unanswered"):
                 return False
-            self._close(relay, "closed", now, self._note("closed", who=f"<@{by}>"), tell=relay["status"] in LIVE)
+            # the card is updated by the caller at once (it has Slack at hand), not through the outbox
+            self._close(relay, "closed", now, self._note("closed", who=f"<@{by}>"), tell=relay["status"] in LIVE,
+                        card=False)
         return True
 
     def get(self, handoff_id: str) -> dict | None:
@@ -210,10 +217,12 @@ class Relays:
     def _idle(self, relay: dict, now: float) -> None:
         self._close(relay, "idle", now, self._note("idle", idle=_minutes(self.settings.idle_s)))
 
-    def _close(self, relay: dict, reason: str, now: float, note: str, tell: bool = True) -> None:
+    def _close(self, relay: dict, reason: str, now: float, note: str, tell: bool = True, card: bool = True) -> None:
         self.db.execute("update handoffs set status = 'closed', closed_at = ?, close_reason = ? where id = ?",
                         [now, reason, relay["id"]])
         self._to_thread(relay["id"], {"from": "note", "text": note})
+        if card:
+            self._card(relay, note)
         if tell and reason != "cancelled":  # /cancel is answered by the turn itself
             self._to_prospect(relay, Reply("relay.closed", 1.0, (self.texts["closed"],)))
 
@@ -224,13 +233,18 @@ class Relays:
         for relay in self.db.query('select * from handoffs where "user" = ?', [user]):
             if relay["status"] != "forgotten":
                 self._to_thread(relay["id"], {"from": "note", "text": self._note("forgotten")})
+                self._card(relay, self._note("forgotten"), forgotten=True)
             self.db.execute("update handoffs set status = 'forgotten', question = null, target = null, "
                             "email = null, closed_at = coalesce(closed_at, ?), close_reason = coalesce("
                             "close_reason, 'forgotten') where id = ?", [now, relay["id"]])
-            for row in self.db.query("select id, payload from outbox where kind = 'relay' and lead_id like ?",
-                                     [f"{relay['id']}:%"]):
+            for row in self.db.query("select id, kind, payload from outbox where kind in ('relay', 'relay_card') "
+                                     "and lead_id like ?", [f"{relay['id']}:%"]):
                 payload = json.loads(row["payload"])
-                if payload.get("from") != "note":
+                if row["kind"] == "relay_card" and payload.get("user") != FORGOTTEN:  # an earlier redraw
+                    self.db.execute("update outbox set payload = ? where id = ?", [json.dumps(
+                        {"id": relay["id"], "handoff": relay["id"], "user": FORGOTTEN, "channel": relay["channel"],
+                         "relay": True, "closed_note": payload.get("closed_note")}), row["id"]])
+                elif row["kind"] == "relay" and payload.get("from") != "note":
                     self.db.execute("update outbox set payload = ?, status = case when status = 'pending' then "
                                     "'cancelled' else status end where id = ?",
                                     [json.dumps(payload | {"text": "[forgotten]"}), row["id"]])
@@ -239,6 +253,16 @@ class Relays:
     def _to_thread(self, handoff_id: str, payload: dict) -> None:
         Outbox(self.db).enqueue(f"{handoff_id}:{uuid.uuid4().hex[:12]}", SINK, "relay",
                                 payload | {"handoff": handoff_id})
+
+    def _card(self, relay: dict, note: str, forgotten: bool = False) -> None:
+        """The notice in the sales channel is redrawn without its Close button, saying why it closed; for a
+        forgotten person, without who they were or what they said."""
+        original = self.db.scalar("select payload from outbox where lead_id = ? and sink = ? and kind = 'handoff'",
+                                  [relay["id"], SINK])
+        card = json.loads(original) if original and not forgotten else {
+            "id": relay["id"], "user": FORGOTTEN if forgotten else relay["user"], "channel": relay["channel"]}
+        Outbox(self.db).enqueue(f"{relay['id']}:card:{uuid.uuid4().hex[:12]}", SINK, "relay_card",
+                                card | {"handoff": relay["id"], "relay": True, "closed_note": note})
 
     def _to_prospect(self, relay: dict, reply: Reply) -> None:
         if relay["target"] is None:
