@@ -344,3 +344,17 @@ async def _file_lead(slack) -> str:
         await slack.dm(text, ts=f"990.{i + 1}")
     await posts(slack, len(lines))
     return slack.engine.leads.all()[-1]["id"]
+
+
+async def test_leads_filed_before_the_sales_channel_was_set_get_their_card_once(slack, fresh_db):
+    from bot.engine import Engine
+    from bot.types import Message
+
+    before = Engine(fresh_db)  # a process with no sales channel configured files a lead
+    for text in ("I need a part-time PM asap", "Acme", "Jane Doe", "jane@acme.com", "skip", "skip", "skip", "yes"):
+        reply = before.handle(Message(user="U-EARLY", text=text, channel="telegram"))
+    lead_id = reply.lead["id"]
+    assert (await slack.worker.run_once())["sent"] == 1
+    assert (await slack.worker.run_once())["sent"] == 0
+    [card] = replies_to(slack, SALES_CHANNEL)
+    assert lead_id in card.params["text"]

@@ -30,6 +30,7 @@ class SalesChannelWorker:
         self.relays = relays or Relays(outbox.db)
 
     async def run_once(self, now: float | None = None) -> dict[str, int]:
+        self.outbox.offer_leads([SINK])  # leads filed before the sales channel was set (before `now`: due at once)
         now = time.time() if now is None else now
         self.relays.sweep(now)  # hand-offs nobody answered, relays gone quiet: their notes are queued below
         counts = {"sent": 0, "retried": 0, "dead": 0}
