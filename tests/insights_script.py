@@ -3,7 +3,8 @@
 Played through the real engine with a clock: two conversations happened two days ago (one leaves a
 talent request open at "company", so by now it is abandoned), the rest today — a filed and qualified lead
 later claimed and won, a request cancelled at "start", a request opened minutes ago (not abandoned), near-
-duplicate questions about data scientists, two channels and a campaign.
+duplicate questions about data scientists, two channels and a campaign, and a live hand-off answered by sales
+30 seconds after it was asked.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.storage.database import Database
 from bot.types import Message, Reply
 
 DAY = 86_400.0
+ASK_PERSON = "can I talk to a person?"  # sales answer from the notice's thread 30 s later: a live hand-off
 
 # conversation: (channel, campaign, days ago, what the person types)
 SCRIPT: dict[str, tuple[str, str | None, int, list[str]]] = {
@@ -32,6 +34,8 @@ SCRIPT: dict[str, tuple[str, str | None, int, list[str]]] = {
         "do I need both a pm and an ops manager?", "I need an ops manager", "project based", "cancel"]),
     "tg-open": ("telegram", None, 0, [
         "do you place data scientists", "how much does it cost?", "hire an ops manager"]),
+    "tg-person": ("telegram", None, 0, [
+        "what does an ops manager do", ASK_PERSON, "we need someone by March"]),
 }
 
 
@@ -49,14 +53,20 @@ def play(db: Database, now: float | None = None) -> list[PlayedTurn]:
     """Replay the script; the filed lead is then claimed and won by sales. Returns every turn played."""
     now = time.time() if now is None else now
     clock = {"at": now}
-    engine = Engine(db, clock=lambda: clock["at"])
+    engine = Engine(db, clock=lambda: clock["at"], notify={"handoff": ("slack",)})
     played = []
     for conversation, (channel, campaign, days_ago, texts) in SCRIPT.items():
         clock["at"] = now - days_ago * DAY - 3600
         for text in texts:
             clock["at"] += 60
-            reply = engine.handle(Message(user=conversation, text=text, channel=channel, campaign=campaign))
+            reply = engine.handle(Message(user=conversation, text=text, channel=channel, campaign=campaign),
+                                  reply_to={"chat_id": 7})
             played.append(PlayedTurn(conversation, channel, campaign, clock["at"], text, reply))
+            if text == ASK_PERSON:
+                handoff = engine.relays.active(f"{channel}:{conversation}")
+                engine.relays.notice_posted(handoff["id"], "CSALES", "1.000100")
+                engine.relays.from_sales("CSALES", "1.000100", "U-SALES", "Dana", "Hi, Dana here!", False,
+                                         (f"slack:event:{conversation}",), True, now=clock["at"] + 30)
     leads = LeadStore(db)
     for turn in played:
         if turn.reply.lead:

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from adapters.replay import parse_line
-from adapters.slack.render import escape, handoff_notice, lead_card, mrkdwn, reply_message
+from adapters.slack.render import escape, handoff_notice, lead_card, mrkdwn, relay_message, reply_message
 from adapters.telegram.render import split, to_html
 from bot.dialogue.dates import Start, bucket, parse_start
 from bot.dialogue.fields import (
@@ -434,10 +434,18 @@ def test_slack_lead_card_never_carries_a_control_sequence_from_user_text(fields,
 
 
 @MEDIUM
-@given(hostile, hostile, st.lists(hostile, max_size=6))
-def test_slack_handoff_notice_never_carries_a_control_sequence_from_user_text(user, channel, transcript):
-    _assert_no_control_sequence(handoff_notice({"user": user, "channel": channel, "transcript": transcript,
-                                                "recommendation": "project_manager"}))
+@given(hostile, hostile, st.lists(hostile, max_size=6), hostile, hostile, st.booleans())
+def test_slack_handoff_notice_never_carries_a_control_sequence_from_user_text(user, channel, transcript, question,
+                                                                             campaign, relay):
+    _assert_no_control_sequence(handoff_notice({"id": "H-0123456789", "user": user, "channel": channel,
+                                                "transcript": transcript, "recommendation": "project_manager",
+                                                "question": question, "campaign": campaign, "relay": relay}))
+
+
+@MEDIUM
+@given(hostile)
+def test_a_relayed_prospect_message_never_carries_a_control_sequence(text):
+    _assert_no_control_sequence(relay_message({"from": "prospect", "text": text}))
 
 
 # -- replay: one JSON line ------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def test_report_figures_match_the_scripted_conversations(fresh_db):
     today = _today()
     report = build_report(fresh_db, today - timedelta(days=6), today)
     assert report["funnel"] == expected_funnel(played, 0)
-    assert report["funnel"] == {"conversations": 5, "questions_answered": 4, "recommendations": 1,
+    assert report["funnel"] == {"conversations": 6, "questions_answered": 5, "recommendations": 1,
                                 "forms_started": 4, "leads": 1, "qualified": report["funnel"]["qualified"],
                                 "claimed": 1, "won": 1}
     # open forms: abandoned two days ago at "company"; cancelled today at "start"; opened a minute ago: not yet
@@ -71,6 +71,8 @@ def test_report_figures_match_the_scripted_conversations(fresh_db):
     [lead] = report["recent_leads"]
     assert (lead["status"], lead["channel"], lead["company"]) == ("won", "slack", "Acme")
     assert report["leads_by_status"] == {"won": 1} and sum(report["leads_by_tier"].values()) == 1
+    assert report["handoffs"] == {"requested": 1, "answered": 1, "unanswered": 0, "open": 1,
+                                  "median_first_reply_s": 30.0, "median_to_close_s": None}
 
 
 def test_a_period_and_a_channel_narrow_every_figure(fresh_db):
@@ -121,7 +123,7 @@ def test_report_command_prints_one_json_object_and_tables(cli, tmp_path):
     play(open_db(db_path))
     out = cli("report", "--json", "--since", "7d", db_path=db_path)
     report = json.loads(out.stdout)
-    assert report["funnel"]["conversations"] == 5 and report["until"] == _today().isoformat()
+    assert report["funnel"]["conversations"] == 6 and report["until"] == _today().isoformat()
     text = cli("report", db_path=db_path).stdout
     for heading in ("Funnel", "Messages by day and channel", "abandoned", "Unanswered", "Top intents", "linkedin"):
         assert heading in text

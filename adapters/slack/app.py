@@ -24,12 +24,12 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import SlackConfig
+from adapters.slack.handoffs import HandoffThreads
 from adapters.slack.render import (
     BUTTON_ACTION,
     LEAD_ACTION,
     RELAY_CLOSE,
     escape,
-    handoff_notice,
     home_view,
     lead_card,
     leads_list,
@@ -123,27 +123,11 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         await asyncio.gather(*started, return_exceptions=True)
         await deliveries.finished()
 
-    names: dict[str, str] = {}
-
-    async def display_name(user: str) -> str:
-        """What the prospect sees a sales person as ("Dana from OnCall"): their Slack display name."""
-        if user not in names:
-            try:
-                profile = (await client.users_info(user=user))["user"]
-                names[user] = (profile.get("profile", {}).get("display_name") or profile.get("real_name")
-                               or profile.get("name") or "Someone")
-            except Exception:  # noqa: BLE001 - a name is nice to have; the message matters more
-                return "Someone"
-        return names[user]
+    threads = HandoffThreads(relays, desk, client)
 
     async def from_sales_thread(event: dict, body: dict) -> bool:
         """A message in a hand-off thread goes to the prospect (if a sales user wrote it). False: not one."""
-        user = event["user"]
-        outcome = relays.from_sales(
-            event["channel"], event["thread_ts"], user, await display_name(user) if desk.is_sales(user) else "",
-            _MENTION.sub("", event.get("text") or "").strip(), bool(event.get("files")),
-            (f"slack:event:{body.get('event_id')}", f"slack:message:{event['channel']}:{event['ts']}"),
-            desk.is_sales(user))
+        outcome = await threads.message(event, body)
         if outcome == "not_relay":
             return False
         log.info("slack: hand-off thread message: %s", outcome)
@@ -239,26 +223,9 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
             await client.chat_postEphemeral(channel=channel, user=user, text=said)
 
     async def close_handoff(handoff_id: str, user: str) -> str:
-        if not relays.close(handoff_id, by=user):
-            return f"{handoff_id} is not open."
-        handoff = relays.get(handoff_id)
-        notice = relays.notice(handoff["id"])
-        if notice:  # the card loses its Close button and says who closed it
-            payload = {"id": handoff["id"], "user": handoff["user"], "channel": handoff["channel"],
-                       "campaign": handoff["campaign"], "question": handoff["question"], "relay": True}
-            await client.chat_update(channel=notice["channel"], ts=notice["ts"],
-                                     **handoff_notice(payload, closed_note=f"Closed by <@{user}>"))
-        posting.get().append(asyncio.create_task(replies.flush()))
-        return f"Closed {handoff['id']}: the assistant answers them again."
-
-    async def close_command(user: str, argument: str) -> str:
-        if not desk.is_sales(user):
-            return "Sorry, only the sales team can close a hand-off."
-        ids = [argument] if argument else relays.owned_by(user)
-        if len(ids) != 1:
-            return ("You have no open hand-off." if not ids else
-                    "Which one? `/oncall close H-…` with one of: " + ", ".join(ids))
-        return await close_handoff(ids[0], user)
+        said = await threads.close(handoff_id, user)
+        posting.get().append(asyncio.create_task(replies.flush()))  # a Slack prospect is told at once
+        return said
 
     @app.command("/oncall")
     @counted
@@ -267,7 +234,7 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         user, channel, team = command["user_id"], command["channel_id"], command.get("team_id", "")
         text = (command.get("text") or "").strip()
         if text == "close" or text.startswith("close "):  # Slack gives a command no thread: the id, or yours
-            await respond(text=await close_command(user, text.removeprefix("close").strip()),
+            await respond(text=await threads.close_command(user, text.removeprefix("close").strip()),
                           response_type="ephemeral")
             return
         if text == "leads":

@@ -254,13 +254,18 @@ class Relays:
         Outbox(self.db).enqueue(f"{handoff_id}:{uuid.uuid4().hex[:12]}", SINK, "relay",
                                 payload | {"handoff": handoff_id})
 
+    def notice_payload(self, relay: dict) -> dict:
+        """What the notice was drawn from (the hand-off's outbox row), to redraw it."""
+        original = self.db.scalar("select payload from outbox where lead_id = ? and sink = ? and kind = 'handoff'",
+                                  [relay["id"], SINK])
+        return json.loads(original) if original else {"id": relay["id"], "user": relay["user"],
+                                                      "channel": relay["channel"], "relay": True}
+
     def _card(self, relay: dict, note: str, forgotten: bool = False) -> None:
         """The notice in the sales channel is redrawn without its Close button, saying why it closed; for a
         forgotten person, without who they were or what they said."""
-        original = self.db.scalar("select payload from outbox where lead_id = ? and sink = ? and kind = 'handoff'",
-                                  [relay["id"], SINK])
-        card = json.loads(original) if original and not forgotten else {
-            "id": relay["id"], "user": FORGOTTEN if forgotten else relay["user"], "channel": relay["channel"]}
+        card = {"id": relay["id"], "user": FORGOTTEN, "channel": relay["channel"]} if forgotten else (
+            self.notice_payload(relay))
         Outbox(self.db).enqueue(f"{relay['id']}:card:{uuid.uuid4().hex[:12]}", SINK, "relay_card",
                                 card | {"handoff": relay["id"], "relay": True, "closed_note": note})
 
