@@ -10,6 +10,7 @@ files, so the editable install of this checkout is not visible there: only the w
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -86,3 +87,19 @@ def test_a_wheel_install_runs_the_readme_commands_outside_the_repository(install
     after = run("leads", "rules")
     assert after.splitlines()[0] == f"rules file: {config / 'qualification.yaml'}" and "+30  starts_soon" in after
     assert "kept" in run("init")
+
+
+def test_a_wheel_install_runs_every_readme_example(installed, tmp_path):
+    """The README's runnable examples (the `console` blocks), each with the installed command; they name files
+    of the checkout (eval/holdout.yaml, knowledge/documents), so they run from it, on a throwaway database."""
+    from test_readme import BLOCKS
+
+    examples = [line for lang, body in BLOCKS if lang == "console" and "DATABASE_URL" not in body
+                for line in body.splitlines() if line.startswith("oncall-bot ")]
+    assert len(examples) >= 15
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONCALL_", "SLACK_", "TELEGRAM_", "PYTHON"))}
+    env.update(ONCALL_CONFIG_DIR=str(tmp_path / "config"), HOME=str(tmp_path))
+    for line in examples:
+        args = [str(installed / "oncall-bot"), "--db", str(tmp_path / "readme.db"), *shlex.split(line)[1:]]
+        result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and result.stdout.strip(), f"{line}: {result.stdout}{result.stderr}"
