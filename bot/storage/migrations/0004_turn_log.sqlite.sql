@@ -3,6 +3,5 @@ create table if not exists turns (id integer primary key, at real, day text, cha
     conversation text, user_ref text, intent text, confidence real, answered text, recommendation text,
     form_event text, form_field text, unanswered integer, text text);
 create index if not exists turns_day on turns (day);
-create index if not exists turns_conversation on turns (conversation, at);
 create index if not exists turns_user on turns (user_ref);
 create table if not exists settings (key text primary key, value text)
