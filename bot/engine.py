@@ -127,7 +127,8 @@ class Engine:
         told = self.relays.open(handoff, reply_to, email, self.clock())
         generic = self.answers.policy("handoff")  # "a person will reply here or by email": now said precisely
         texts = (*(t for t in outcome.reply.texts if t != generic), told)
-        return replace(outcome, reply=replace(outcome.reply, texts=texts))
+        # no buttons: while the relay waits, a press would go to the team rather than do what it says
+        return replace(outcome, reply=replace(outcome.reply, texts=texts, buttons=()))
 
     def _log(self, message: Message, state: ConversationState, outcome: Outcome) -> None:
         if self.turn_log and not outcome.forget:

@@ -54,6 +54,7 @@ def _opened(prospect: Prospect) -> dict:
     reply = prospect.say("can I talk to a person?")
     assert reply.intent == "human" and "reply right here" in reply.texts[-1]
     assert "10 minutes" in reply.texts[-1]  # the configured wait, said to the prospect
+    assert reply.buttons == ()  # a press would be relayed to the team instead of doing what it says
     [handoff] = prospect.db.query("select * from handoffs")
     prospect.engine.relays.notice_posted(handoff["id"], "CSALES", "100.1")
     return handoff
