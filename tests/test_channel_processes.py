@@ -27,9 +27,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(args: list[str], env: dict, tmp_path) -> subprocess.Popen:
+def start(args: list[str], env: dict, tmp_path, db=None) -> subprocess.Popen:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "ONCALL_"))}
-    return subprocess.Popen([*oncall_bot(), "--db", str(tmp_path / "proc.db"), *args], env={**clean, **env},
+    return subprocess.Popen([*oncall_bot(), "--db", str(db or tmp_path / "proc.db"), *args], env={**clean, **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

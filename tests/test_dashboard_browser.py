@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from insights_script import play
+from test_channel_processes import free_port, start, stop, wait_until_serving
 
 from bot.insights.report import FUNNEL, build_report
 from bot.storage.database import open_db
 
-from conftest import ROOT, oncall_bot
+from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -58,12 +55,6 @@ def _sync_playwright():
     return sync_playwright
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """`oncall-bot serve` with the admin token, on the scripted store; yields (base URL, store path)."""
@@ -71,30 +62,14 @@ def server(tmp_path):
     db = open_db(path)
     play(db)
     db.close()
-    port = _free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "ONCALL_"))}
-    process = subprocess.Popen([*oncall_bot(), "--db", str(path), "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env={**clean, "ONCALL_ADMIN_TOKEN": TOKEN}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
+    port = free_port()
+    process = start(["serve", "--host", "127.0.0.1", "--port", str(port)], {"ONCALL_ADMIN_TOKEN": TOKEN}, tmp_path,
+                    db=path)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.stderr.read()
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "oncall-bot serve did not come up"
-                time.sleep(0.1)
-        yield base, path
+        wait_until_serving(port, process)
+        yield f"http://127.0.0.1:{port}", path
     finally:
-        process.terminate()
-        try:
-            _, err = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, err = process.communicate()
+        err = stop(process)
     assert TOKEN not in err  # refused and served requests alike: the token never reaches the log
 
 

@@ -8,15 +8,12 @@ named blocks (`<!-- block: NAME -->`) filled with `string.Template`; every value
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cache
 from html import escape
-from importlib.resources import files
 from pathlib import Path
-from string import Template
 
 from bot.evaluation.labelled import Report
+from bot.html_blocks import blocks
 
 MAX_ERRORS = 50  # misclassified messages listed; `oncall-bot eval --errors` prints them all
 WEAK_F1 = 0.9  # per-intent rows below this F1 are shaded
@@ -48,15 +45,8 @@ def confused_intents(report: Report) -> list[str]:
     return sorted({intent for pair in report.confusions for intent in pair})
 
 
-@cache
-def _blocks() -> dict[str, Template]:
-    text = files("bot.evaluation").joinpath("templates/eval.html").read_text(encoding="utf-8")
-    parts = re.split(r"^<!-- block: (\w+) -->\n", text, flags=re.M)
-    return {name: Template(body.strip("\n")) for name, body in zip(parts[1::2], parts[2::2], strict=True)}
-
-
 def _fill(block: str, **values: object) -> str:
-    return _blocks()[block].substitute(values)
+    return blocks("bot.evaluation", "templates/eval.html")[block].substitute(values)
 
 
 def _percent(value: float | None) -> str:

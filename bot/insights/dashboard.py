@@ -10,13 +10,10 @@ company names and campaign payloads are what people typed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from functools import cache
 from html import escape
-from importlib.resources import files
-from string import Template
 
+from bot.html_blocks import blocks
 from bot.insights.handoffs import duration
 from bot.insights.report import FUNNEL
 from bot.insights.svg import PALETTE, Row, hbars, period_days, stacked_days
@@ -31,15 +28,8 @@ UNANSWERED_COLOR = "#b3261e"
 INTENT_COLOR = "#5b6570"
 
 
-@cache
-def _blocks() -> dict[str, Template]:
-    text = files("bot.insights").joinpath("templates/dashboard.html").read_text(encoding="utf-8")
-    parts = re.split(r"^<!-- block: (\w+) -->\n", text, flags=re.M)
-    return {name: Template(body.strip("\n")) for name, body in zip(parts[1::2], parts[2::2], strict=True)}
-
-
 def _fill(block: str, **values: object) -> str:
-    return _blocks()[block].substitute(values)
+    return blocks("bot.insights", "templates/dashboard.html")[block].substitute(values)
 
 
 def _label(key: str) -> str:
