@@ -12,6 +12,7 @@ In CI (CI=true) a missing Chromium or Playwright fails the test; elsewhere it is
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -45,14 +46,19 @@ def _chromium() -> str:
     return found
 
 
-def _sync_playwright():
+def playwright_api(kind: str = "sync"):
+    """`sync_playwright` or `async_playwright`; like chromium, missing is a failure in CI and a skip here."""
     try:
-        from playwright.sync_api import sync_playwright
+        module = importlib.import_module(f"playwright.{kind}_api")
     except ImportError:
         if os.environ.get("CI"):
             pytest.fail("playwright is not installed: pip install -e '.[test]'")
         pytest.skip("playwright is not installed: pip install -e '.[test]'")
-    return sync_playwright
+    return getattr(module, f"{kind}_playwright")
+
+
+def _sync_playwright():
+    return playwright_api("sync")
 
 
 @pytest.fixture

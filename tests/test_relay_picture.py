@@ -22,7 +22,7 @@ from string import Template
 from typing import Any
 
 import pytest
-from test_dashboard_browser import CHROMIUM_ARGS, _chromium
+from test_dashboard_browser import CHROMIUM_ARGS, _chromium, playwright_api
 from test_relay_e2e import ASK, CHAT, CLOSED, OTHER, QUESTION, Desk, close_desk, open_desk, telegram_hand_off
 
 from conftest import ROOT
@@ -181,13 +181,7 @@ def draw(desk: Desk, thread: Thread) -> tuple[str, str]:
 
 
 def _async_playwright() -> Any:
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is not installed: pip install -e '.[test]'")
-        pytest.skip("playwright is not installed: pip install -e '.[test]'")
-    return async_playwright
+    return playwright_api("async")
 
 
 @pytest.mark.asyncio
