@@ -57,7 +57,7 @@ def test_slack_manifest_subscribes_to_what_the_app_handles():
     # exactly the scopes the app's events and Web API calls need, nothing unused
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "app_mentions:read", "channels:history", "groups:history", "chat:write", "commands", "im:history",
-        "im:write"}
+        "im:write", "users:read"}
     assert manifest["features"]["slash_commands"][0]["command"] == "/oncall"
     assert manifest["settings"]["interactivity"]["is_enabled"] and manifest["settings"]["socket_mode_enabled"]
     assert manifest["features"]["app_home"]["home_tab_enabled"]
