@@ -21,7 +21,15 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from adapters.replay import parse_line
-from adapters.slack.render import escape, handoff_notice, lead_card, mrkdwn, relay_message, reply_message
+from adapters.slack.render import (
+    escape,
+    handoff_notice,
+    lead_card,
+    mrkdwn,
+    plain_text,
+    relay_message,
+    reply_message,
+)
 from adapters.telegram.render import split, to_html
 from bot.dialogue.dates import Start, bucket, parse_start
 from bot.dialogue.fields import (
@@ -440,6 +448,14 @@ def test_slack_handoff_notice_never_carries_a_control_sequence_from_user_text(us
     _assert_no_control_sequence(handoff_notice({"id": "H-0123456789", "user": user, "channel": channel,
                                                 "transcript": transcript, "recommendation": "project_manager",
                                                 "question": question, "campaign": campaign, "relay": relay}))
+
+
+@MEDIUM
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs")) | st.sampled_from(" &<>|@#")))
+def test_slack_text_read_back_is_what_was_typed(typed):
+    """Slack escapes &, < and > in what people type; reading it back undoes exactly that."""
+    typed = " ".join(typed.split())
+    assert plain_text(escape(typed)) == typed
 
 
 @MEDIUM

@@ -794,3 +794,17 @@ def test_serve_and_the_telegram_poller_relay_exactly_once_through_kill_9s(tmp_pa
     assert len(tg) == 5 and tg[2] == DANA and CLOSED in tg[3]  # each once, the colleague's remark not at all
     assert out.thread() == [NEED, CLOSED_NOTE]
     assert len(out.notices()) == 1
+
+
+@pytest.mark.asyncio
+async def test_slack_markup_reaches_the_other_side_as_people_wrote_it(desk):
+    """Slack sends `<url|label>`, `<@U…>` and &amp;-escapes in message text: the prospect on Telegram sees the
+    link and the ampersand as Dana wrote them; their "R&D <3" reaches the thread escaped once."""
+    await telegram_hand_off(desk)
+    await desk.in_thread("<@U0FAKEBOT> Hi! see <https://oncall.example/pm|this profile> &amp; "
+                         "<mailto:dana@oncall.example|dana@oncall.example>")
+    assert await desk.tg_flush() == ["<b>Dana from OnCall:</b> Hi! see this profile (https://oncall.example/pm) "
+                                     "&amp; dana@oncall.example"]  # Telegram HTML: the & is escaped once
+    await desk.tg_say("R&D <3")
+    await desk.worker_pass()
+    assert desk.thread()[-1] == "*They wrote:* R&amp;D &lt;3"  # escaped once for Slack, as a typed "R&D <3"

@@ -68,7 +68,8 @@ async def test_a_thread_inside_a_dm_is_its_own_conversation(slack):
 
 
 async def test_a_whole_talent_request_typed_in_a_dm_ends_in_one_lead_card(slack):
-    lines = ["I need a part-time PM for a product launch starting asap", "Acme <!channel>", "Jane Doe",
+    # a company typed as "Acme <!channel>": Slack delivers what people type with &, < and > escaped
+    lines = ["I need a part-time PM for a product launch starting asap", "Acme &lt;!channel&gt;", "Jane Doe",
              "jane@acmerobotics.com", "skip", "skip", "skip", "yes"]
     for i, text in enumerate(lines):
         await slack.dm(text, ts=f"500.{i + 1}")

@@ -33,6 +33,7 @@ from adapters.slack.render import (
     home_view,
     lead_card,
     leads_list,
+    plain_text,
 )
 from adapters.slack.replies import SlackReplies
 from bot.engine import Engine
@@ -42,7 +43,6 @@ from bot.sales.relay import Relays
 from bot.types import Message
 
 log = logging.getLogger(__name__)
-_MENTION = re.compile(r"<@[A-Z0-9]+>")
 _IGNORED_SUBTYPES = frozenset({"bot_message", "message_changed", "message_deleted", "channel_join", "channel_leave",
                                "thread_broadcast"})
 
@@ -157,7 +157,7 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         if not direct:
             engine.store.join_place(key)  # the thread goes on without mentions
         keys = (f"slack:event:{body.get('event_id')}", f"slack:message:{channel}:{ts}")
-        text = _MENTION.sub("", event.get("text") or "").strip()
+        text = plain_text(event.get("text") or "")
         await converse(key, target, event["user"], text=text, keys=keys, attachment=bool(event.get("files")))
 
     @app.event("message")

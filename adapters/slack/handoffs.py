@@ -3,13 +3,9 @@ card's Close button and `/oncall close` end it. The relay's rules live in bot/sa
 
 from __future__ import annotations
 
-import re
-
-from adapters.slack.render import handoff_notice
+from adapters.slack.render import handoff_notice, plain_text
 from bot.sales.desk import SalesDesk
 from bot.sales.relay import Relays
-
-_MENTION = re.compile(r"<@[A-Z0-9]+>")
 
 
 class HandoffThreads:
@@ -33,7 +29,7 @@ class HandoffThreads:
         user, sales = event["user"], self.desk.is_sales(event["user"])
         return self.relays.from_sales(
             event["channel"], event["thread_ts"], user, await self.display_name(user) if sales else "",
-            _MENTION.sub("", event.get("text") or "").strip(), bool(event.get("files")),
+            plain_text(event.get("text") or ""), bool(event.get("files")),
             (f"slack:event:{body.get('event_id')}", f"slack:message:{event['channel']}:{event['ts']}"), sales)
 
     async def close(self, handoff_id: str, user: str) -> str:

@@ -18,6 +18,28 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_SLACK_LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+
+
+def plain_text(slack_text: str) -> str:
+    """What a person typed, from Slack's message text: mentions dropped, links and channel names as written
+    ("<https://x.io|x.io>" → "x.io", "<https://x.io/a|our page>" → "our page (https://x.io/a)",
+    "<mailto:jo@acme.com|jo@acme.com>" → "jo@acme.com", "<#C1|sales>" → "#sales"), and Slack's three escapes
+    undone ("R&amp;D" → "R&D")."""
+    def shown(match: re.Match) -> str:
+        target, label = match.group(1), match.group(2)
+        if target.startswith(("@", "!")):
+            return "" if target.startswith("@") else (f"@{label}" if label else f"@{target[1:].split('^')[0]}")
+        if target.startswith("#"):
+            return f"#{label}" if label else target
+        address = target.removeprefix("mailto:")
+        return f"{label} ({address})" if label and label not in (address, address.split("://")[-1]) else (
+            label or address)
+
+    text = re.sub(r"(?<=\S) {2,}", " ", _SLACK_LINK.sub(shown, slack_text))  # where a mention was cut out
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
+
+
 def mrkdwn(markdown: str) -> str:
     """The engine's light markdown (**bold**, • bullets) as Slack mrkdwn, escaped."""
     return re.sub(r"\*\*(.+?)\*\*", r"*\1*", escape(markdown))
