@@ -116,7 +116,9 @@ class Engine:
     def _hand_off(self, message: Message, outcome: Outcome, reply_to: dict | None) -> Outcome:
         """Queue the notice for sales; with a sales channel to reply from and a chat to reply to, open a relay."""
         handoff = handoff_payload(message, outcome.state, outcome.handoff.get("question"))
-        relay = reply_to is not None and "slack" in self.notify.get("handoff", ())
+        # a live relay needs a sales channel to answer from and a place to reach them for a while; a target
+        # that only lives minutes (a slash command's response URL) gets the notice without a relay
+        relay = reply_to is not None and not reply_to.get("short_lived") and "slack" in self.notify.get("handoff", ())
         for sink in self.notify.get("handoff", ()):
             self.outbox.enqueue(handoff["id"], sink, "handoff", handoff | ({"relay": True} if relay else {}))
         if not relay:

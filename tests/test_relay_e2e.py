@@ -808,3 +808,15 @@ async def test_slack_markup_reaches_the_other_side_as_people_wrote_it(desk):
     await desk.tg_say("R&D <3")
     await desk.worker_pass()
     assert desk.thread()[-1] == "*They wrote:* R&amp;D &lt;3"  # escaped once for Slack, as a typed "R&D <3"
+
+
+@pytest.mark.asyncio
+async def test_a_person_asked_for_through_the_slash_command_gets_the_notice_but_no_relay(desk):
+    """`/oncall` is answered through a response URL that Slack honours five times in thirty minutes: too short
+    to carry a conversation with sales, so the team gets the notice and the person the usual promise."""
+    said = await desk.command(ASK, user="UFOUNDER")
+    assert "A person will reply here or by email" in said and "right here, in this chat" not in said
+    await desk.worker_pass()
+    [notice] = desk.notices()
+    assert "relay_close" not in json.dumps(notice.json("blocks"))  # no Close button: nothing to close
+    assert desk.h.db.scalar("select count(*) from handoffs") == 0

@@ -248,7 +248,8 @@ def build_app(engine: Engine, config: SlackConfig, desk: SalesDesk, client: Asyn
         question = text.removeprefix("share ").strip() if share else text
         if question == "forget":
             question = "/forget"
-        target = {"response_url": command["response_url"], "response_type": "in_channel" if share else "ephemeral"}
+        target = {"response_url": command["response_url"], "response_type": "in_channel" if share else "ephemeral",
+                  "short_lived": True}  # Slack takes 5 answers in 30 minutes there: too short for a live hand-off
         if share:
             target["asked"] = f"<@{user}> asked: _{escape(question)}_"
         key = f"slack:{team}:{channel}:command:{user}"
