@@ -123,9 +123,8 @@ class Engine:
             self.outbox.enqueue(handoff["id"], sink, "handoff", handoff | ({"relay": True} if relay else {}))
         if not relay:
             return outcome
-        email = (outcome.state.form or {}).get("fields", {}).get("email") or self.db.scalar(
-            "select email from leads where conversation = ? and email is not null order by created_at desc limit 1",
-            [message.conversation_key])
+        email = (outcome.state.form or {}).get("fields", {}).get("email") or self.leads.email_given(
+            message.conversation_key)
         told = self.relays.open(handoff, reply_to, email, self.clock())
         generic = self.answers.policy("handoff")  # "a person will reply here or by email": now said precisely
         texts = (*(t for t in outcome.reply.texts if t != generic), told)

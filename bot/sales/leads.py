@@ -93,6 +93,11 @@ class LeadStore:
                             [status, now_iso(), json.dumps(history), lead_id])
             return StatusChange(self.get(lead_id), previous)
 
+    def email_given(self, conversation: str) -> str | None:
+        """The email address of the conversation's latest lead, if they gave one."""
+        return self.db.scalar("select email from leads where conversation = ? and email is not null "
+                              "order by created_at desc limit 1", [conversation])
+
     def anonymize_user(self, user: str) -> int:
         """Privacy: keep the lead for sales statistics, drop everything that identifies the person."""
         return self.db.execute(
