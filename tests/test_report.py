@@ -7,6 +7,7 @@ the person saw), not from the turn log the report reads, and the known totals ar
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -149,3 +150,19 @@ def test_day_boundaries_are_utc(fresh_db):
     assert report["funnel"]["conversations"] == 0
     assert build_report(fresh_db, datetime(2026, 2, 28).date(), datetime(2026, 2, 28).date())[
         "funnel"]["conversations"] == 1
+
+
+def test_report_html_writes_the_dashboard_page_as_one_file(cli, tmp_path):
+    from bot.storage.database import open_db
+
+    db_path = tmp_path / "cli.db"
+    play(open_db(db_path))
+    page = tmp_path / "report.html"
+    out = cli("report", "--html", str(page), "--json", db_path=db_path)
+    figures = json.loads(out.stdout)["funnel"]
+    html = page.read_text()
+    assert "<script" not in html and not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # nothing fetched
+    for key, value in figures.items():
+        assert f'data-figure="{key}"' in html and f">{value}<" in html
+    missing = cli("report", "--html", str(tmp_path / "no" / "such" / "dir.html"), db_path=db_path, check=False)
+    assert missing.returncode == 1 and "no directory" in missing.stderr and not (tmp_path / "no").exists()
