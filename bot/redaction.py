@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import re
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# Each pattern starts only where a token starts (the lookbehind), so a long run without a match is
+# scanned once, not once per character: a 100,000-character paste must not cost seconds.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # A run of 7+ digits with phone punctuation, standing alone: not part of an IP address, a host:port, a
 # path or a longer token; dates, dotted quads and bare digit runs (update ids, Slack timestamps) are left
 # alone: user text is never logged, so what this catches is a number quoted in an error.
@@ -18,8 +20,8 @@ _PHONE = re.compile(r"(?<![\w.:/-])\+?\d[\d\s().-]{6,}\d(?![\w.:/-])")
 _NOT_A_PHONE = re.compile(r"\d{1,3}(\.\d{1,3}){3}|\d{4}-\d\d-\d\d( \d\d)?|[\d.]+")
 _BOT_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens travel inside request URLs
 # In what people type, an address may be half-written ("jane at acme dot com" is rare; "jane@acme" is not).
-_TYPED_EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
-_TYPED_PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+_TYPED_EMAIL = re.compile(r"(?<![^\s<>()\[\],;:\"'])[^\s<>()\[\],;:\"'@]+@[^\s<>()\[\],;:\"']+")
+_TYPED_PHONE = re.compile(r"(?<![\d+])\+?\d[\d\s().-]{5,}\d")
 
 
 def _phone(match: re.Match) -> str:
@@ -35,8 +37,11 @@ def _typed_phone(match: re.Match) -> str:
     return "[phone]" if sum(c.isdigit() for c in match.group(0)) >= 7 else match.group(0)
 
 
-def redact_text(text: str, names: list[str]) -> str:
-    """What a user typed, without their email, phone number or the names they gave."""
+def redact_text(text: str, names: list[str], limit: int = 2_000) -> str:
+    """What a user typed, without their email, phone number or the names they gave; at most `limit`
+    characters, cut before the word the limit falls in, so no half of an address is left behind."""
+    if len(text) > limit:
+        text = text[:limit].rsplit(None, 1)[0] if " " in text[:limit] else ""
     text = _TYPED_EMAIL.sub("[email]", _BOT_TOKEN.sub("[token]", text))
     for name in sorted({n for n in names if n and len(n) > 1}, key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "[name]", text, flags=re.IGNORECASE)

@@ -511,3 +511,20 @@ def test_replay_parse_line_keeps_user_and_text(user, text, channel, extra):
 def test_replay_parse_line_refuses_deeply_nested_json_with_value_error(opener):
     with pytest.raises(ValueError):
         parse_line(opener * 100_000)
+
+
+# -- the turn log's redaction ----------------------------------------------------------------------------
+local_parts = st.from_regex(r"[a-z][a-z0-9._+-]{0,15}", fullmatch=True)
+domains = st.from_regex(r"[a-z][a-z0-9-]{0,10}\.[a-z]{2,6}", fullmatch=True)
+phones = st.from_regex(r"\+[1-9][0-9]{1,2} [0-9]{2,4} [0-9]{3,4} [0-9]{3,4}", fullmatch=True)
+
+
+@MEDIUM
+@given(st.text(max_size=300), local_parts, domains, phones, st.text(max_size=300))
+def test_the_turn_log_never_keeps_an_email_or_a_phone_number(before, local, domain, phone, after):
+    from bot.redaction import redact_text
+
+    email = f"{local}@{domain}"
+    logged = redact_text(f"{before} {email} {phone} {after}", [])
+    assert email not in logged and phone not in logged
+    assert f"@{domain}" not in logged and phone.replace(" ", "")[-7:] not in logged.replace(" ", "")
