@@ -23,7 +23,7 @@ import re
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.insights.handoffs import handoff_rows, handoff_summary
 from bot.storage.database import Database
@@ -108,13 +108,14 @@ def unanswered(db: Database, scope: Scope, limit: int = 20) -> list[dict]:
         key = " ".join(_WORD.findall(row["text"].lower()))
         wordings.setdefault(key, {"text": row["text"], "count": 0})["count"] += 1
     groups: list[dict] = []
+    keys: list[str] = []  # the groups' keys, for rapidfuzz to compare against in one call
     for key, wording in sorted(wordings.items(), key=lambda item: -item[1]["count"]):  # stable: ties by time
-        for group in groups:
-            if fuzz.token_set_ratio(key, group["key"]) >= SIMILAR:
-                group["count"] += wording["count"]
-                break
+        found = process.extractOne(key, keys, scorer=fuzz.token_set_ratio, score_cutoff=SIMILAR)
+        if found is not None:
+            groups[found[2]]["count"] += wording["count"]
         else:
             groups.append({"key": key, "text": wording["text"], "count": wording["count"]})
+            keys.append(key)
     ranked = sorted(groups, key=lambda g: -g["count"])
     return [{"text": g["text"], "count": g["count"]} for g in ranked[:limit]]
 
