@@ -91,6 +91,8 @@ class TalentForm:
             values["email"] = parse.parse_email(raw)[0]
         if "\n" in raw or _INTRODUCES.search(raw):  # names and companies come with words that introduce them
             values["name"], values["company"] = find_name(raw), find_company(raw)
+        if not values.get("name"):
+            values["name"] = _name_in_contact_line(raw)
         out |= {field: value for field, value in values.items() if value}
         return out
 
@@ -307,3 +309,19 @@ class TalentForm:
 def copy(form: dict) -> dict:
     return {**form, "fields": dict(form["fields"]), "skipped": list(form["skipped"]),
             "misses": dict(form.get("misses", {}))}
+
+
+def _name_in_contact_line(raw: str) -> str | None:
+    """"Atelier Nord, Sofie Berg, sofie@ateliernord.dk": a company, a person and their address in one line.
+    With three parts or more and an address among them, the one other part after the first that reads as a
+    name, and that the address vouches for, is the name (the first is the company, which the company question
+    reads itself)."""
+    parts = [p.strip() for p in re.split(r"\s*[,;|]\s*", raw.strip()) if p.strip()]
+    addresses = [p.split("@")[0].lower() for p in parts if "@" in p]
+    if len(parts) < 3 or not addresses:
+        return None
+    # the address vouches for the name ("sofie@…" for "Sofie Berg"): "Copenhagen" is no one's name here
+    names = [name for p in parts[1:] if "@" not in p and not any(c.isdigit() for c in p)
+             for name in [name_from_answer(p)] if name and any(
+                 len(word) > 1 and word.lower() in addresses[0] for word in name.split())]
+    return names[0] if len(names) == 1 else None
