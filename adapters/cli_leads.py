@@ -53,7 +53,7 @@ def cmd_leads_show(args: argparse.Namespace) -> int:
     lead = LeadStore(open_db(args.db)).get(args.id)
     for key in ("id", "status", "tier", "score", "qualified", "created_at", "updated_at", "role", "engagement",
                 "start", "start_said", "company", "company_size", "name", "email", "phone", "details", "channel",
-                "user", "source", "campaign"):
+                "user", "source", "campaign", "owner"):  # owner: the sales user who answered their hand-off
         print(f"{key:12} {lead.get(key) if lead.get(key) is not None else '-'}")
     print("why this tier:")
     print("".join(f"  {reason}\n" for reason in lead["reasons"]), end="")

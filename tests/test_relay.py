@@ -87,6 +87,7 @@ def test_the_first_sales_user_to_reply_owns_the_hand_off_and_the_lead(fresh_db):
     _sales(prospect.engine.relays, "I'm here too", "E2", user="UBOB")
     assert fresh_db.scalar("select owner from handoffs") == "UDANA"
     assert fresh_db.scalar("select owner from leads") == "UDANA"
+    assert prospect.engine.leads.get(fresh_db.scalar("select id from leads"))["owner"] == "UDANA"
 
 
 def test_nobody_answering_in_time_hands_back_to_the_assistant_and_a_late_reply_reopens(fresh_db):
