@@ -183,13 +183,18 @@ def read_acts(text: str, raw: str) -> Acts:
         correction=not vocabulary.isdisjoint(_CORRECTION_WORDS) and bool(_CORRECTION.search(text)),
         question=question,
         # "so we need both then?" asks yes or no too, without the auxiliary in front
+        # "we're tiny tho. is that overkill?": the question is the last sentence
         yes_no=question and (bool(_YES_NO_START.match(asked)) or raw.rstrip().endswith("?") and bool(
-            _STATEMENT_START.match(asked))),
+            _STATEMENT_START.match(asked) or _YES_NO_START.match(strip_fillers(_last_sentence(raw))))),
         identity=count <= 14 and not vocabulary.isdisjoint(_IDENTITY_WORDS) and bool(_IDENTITY.search(text)),
         forget=forget,
         about_request=next((key for key, pattern in _ABOUT_REQUEST if not vocabulary.isdisjoint(_REQUEST_WORDS[key])
                             and pattern.search(text)), None) if count <= 16 else None,
     )
+
+
+def _last_sentence(raw: str) -> str:
+    return re.split(r"[.!;]\s+", raw.strip().lower())[-1]
 
 
 # Words without which an act cannot be there: most messages skip its regular expression entirely.
