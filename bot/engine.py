@@ -119,10 +119,17 @@ class Engine:
         # a live relay needs a sales channel to answer from and a place to reach them for a while; a target
         # that only lives minutes (a slash command's response URL) gets the notice without a relay
         relay = reply_to is not None and not reply_to.get("short_lived") and "slack" in self.notify.get("handoff", ())
-        for sink in self.notify.get("handoff", ()):
+        sinks = self.notify.get("handoff", ())
+        for sink in sinks:
             self.outbox.enqueue(handoff["id"], sink, "handoff", handoff | ({"relay": True} if relay else {}))
         if not relay:
-            return outcome
+            # kept for `oncall-bot handoffs` either way; with nowhere to send it, the promise is not made
+            self.relays.note(handoff, "notified" if sinks else "unrouted", self.clock())
+            if sinks:
+                return outcome
+            generic = self.answers.policy("handoff")
+            texts = tuple(self.relays.texts["unrouted"] if t == generic else t for t in outcome.reply.texts)
+            return replace(outcome, reply=replace(outcome.reply, texts=texts))
         email = (outcome.state.form or {}).get("fields", {}).get("email") or self.leads.email_given(
             message.conversation_key)
         told = self.relays.open(handoff, reply_to, email, self.clock())

@@ -9,6 +9,7 @@ import pytest
 
 from bot.engine import Engine
 from bot.insights.report import build_report
+from bot.sales.privacy import forget_user
 from bot.sales.relay import Relays, RelaySettings
 from bot.types import Message
 
@@ -191,3 +192,17 @@ def test_a_file_without_text_from_sales_reaches_nobody_and_says_so(fresh_db):
     _opened(prospect)
     assert _sales(prospect.engine.relays, "", "E1", files=True) == "empty"
     assert "nothing reached them" in prospect.thread()[-1] and len(prospect.told()) == 1
+
+
+def test_without_anywhere_to_send_it_no_promise_is_made_and_the_owner_still_sees_it(fresh_db):
+    lonely = Engine(fresh_db)  # no sink configured: nobody would get the notice
+    reply = lonely.handle(Message(user="solo", text="can I talk to a real person?"))
+    assert reply.intent == "human" and not any("will reply" in t for t in reply.texts)
+    assert any("can't reach the team from here" in t for t in reply.texts)
+    assert fresh_db.scalar("select status from handoffs") == "unrouted"
+    webhook_only = Engine(fresh_db, notify={"handoff": ("webhook",)})  # a notice, but no thread to relay
+    told = webhook_only.handle(Message(user="solo2", text="can I talk to a real person?"))
+    assert any("A person will reply here or by email" in t for t in told.texts)
+    assert fresh_db.scalar("select status from handoffs where conversation = 'console:solo2'") == "notified"
+    forget_user(fresh_db, "solo")
+    assert fresh_db.scalar("select count(*) from outbox where kind = 'relay'") == 0  # no thread to tell

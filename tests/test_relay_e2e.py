@@ -819,4 +819,7 @@ async def test_a_person_asked_for_through_the_slash_command_gets_the_notice_but_
     await desk.worker_pass()
     [notice] = desk.notices()
     assert "relay_close" not in json.dumps(notice.json("blocks"))  # no Close button: nothing to close
-    assert desk.h.db.scalar("select count(*) from handoffs") == 0
+    assert desk.h.db.scalar("select status from handoffs") == "notified"  # counted, but nothing to relay
+    await desk.in_thread("I'll DM them", thread_ts=notice.response["ts"])
+    assert desk.h.db.scalar("select status from handoffs") == "notified" and not desk.h.db.query(
+        "select * from replies where key like 'relay:%'")

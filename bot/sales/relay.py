@@ -28,6 +28,7 @@ from bot.storage.store import AlreadyHandled, Store
 from bot.types import Message, Reply
 
 LIVE = ("waiting", "open")
+UNRELAYED = ("notified", "unrouted")  # hand-offs kept for the owner's figures, with no relay behind them
 SINK = "slack"
 CANCEL = "/cancel"
 
@@ -71,6 +72,14 @@ class Relays:
              handoff.get("question"), handoff.get("campaign"), now, now, email])
         return self.texts["opened"].format(wait=_minutes(self.settings.wait_s))
 
+    def note(self, handoff: dict, status: str, now: float) -> None:
+        """A hand-off without a relay: "notified" (sales got the notice), "unrouted" (no sink was configured)."""
+        self.db.execute(
+            'insert into handoffs (id, conversation, "user", channel, question, campaign, status, created_at, '
+            "last_activity_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [handoff["id"], handoff["conversation"], handoff["user"], handoff["channel"], handoff.get("question"),
+             handoff.get("campaign"), status, now, now])
+
     def active(self, conversation: str) -> dict | None:
         return self.db.one(f"select * from handoffs where conversation = ? and status in {LIVE} "
                            "order by created_at desc limit 1", [conversation])
@@ -105,8 +114,8 @@ class Relays:
         now = time.time() if now is None else now
         relay = self.db.one("select * from handoffs where notice_channel = ? and notice_ts = ?",
                             [notice_channel, thread_ts])
-        if relay is None:
-            return "not_relay"
+        if relay is None or relay["status"] in UNRELAYED:
+            return "not_relay"  # a notice without a relay (asked through /oncall): its thread is sales' own
         if not is_sales:
             return "not_sales"  # a colleague's remark in the thread stays in the thread
         try:
@@ -231,7 +240,7 @@ class Relays:
         """Inside forget_user's transaction: the relay closes for good, our copies of what was said go."""
         now = time.time() if now is None else now
         for relay in self.db.query('select * from handoffs where "user" = ?', [user]):
-            if relay["status"] != "forgotten":
+            if relay["status"] not in ("forgotten", *UNRELAYED):  # no thread to tell without a relay
                 self._to_thread(relay["id"], {"from": "note", "text": self._note("forgotten")})
                 self._card(relay, self._note("forgotten"), forgotten=True)
             self.db.execute("update handoffs set status = 'forgotten', question = null, target = null, "
