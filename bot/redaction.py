@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 
+from bot.contact_patterns import TYPED_EMAIL, TYPED_PHONE
+
 # Each pattern starts only where a token starts (the lookbehind), so a long run without a match is
 # scanned once, not once per character: a 100,000-character paste must not cost seconds.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -19,9 +21,6 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w.:/-])\+?\d[\d\s().-]{6,}\d(?![\w.:/-])")
 _NOT_A_PHONE = re.compile(r"\d{1,3}(\.\d{1,3}){3}|\d{4}-\d\d-\d\d( \d\d)?|[\d.]+")
 _BOT_TOKEN = re.compile(r"\d{6,12}:[A-Za-z0-9_-]{20,}")  # Telegram bot tokens travel inside request URLs
-# In what people type, an address may be half-written ("jane at acme dot com" is rare; "jane@acme" is not).
-_TYPED_EMAIL = re.compile(r"(?<![^\s<>()\[\],;:\"'])[^\s<>()\[\],;:\"'@]+@[^\s<>()\[\],;:\"']+")
-_TYPED_PHONE = re.compile(r"(?<![\d+])\+?\d[\d\s().-]{5,}\d")
 
 
 def _phone(match: re.Match) -> str:
@@ -42,10 +41,10 @@ def redact_text(text: str, names: list[str], limit: int = 2_000) -> str:
     characters, cut before the word the limit falls in, so no half of an address is left behind."""
     if len(text) > limit:
         text = text[:limit].rsplit(None, 1)[0] if " " in text[:limit] else ""
-    text = _TYPED_EMAIL.sub("[email]", _BOT_TOKEN.sub("[token]", text))
+    text = TYPED_EMAIL.sub("[email]", _BOT_TOKEN.sub("[token]", text))
     for name in sorted({n for n in names if n and len(n) > 1}, key=len, reverse=True):
         text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", "[name]", text, flags=re.IGNORECASE)
-    return _TYPED_PHONE.sub(_typed_phone, text)
+    return TYPED_PHONE.sub(_typed_phone, text)
 
 
 class RedactingFilter(logging.Filter):

@@ -41,3 +41,12 @@ def test_unknown_button_value_is_treated_as_text(engine):
     reply = engine.handle(Message(user="m", button="intent:does.not.exist"))
     assert reply.intent == "fallback"
     assert engine.handle(Message(user="m", button="intent:help")).intent == "help"
+
+
+def test_a_huge_paste_with_an_at_sign_in_the_middle_of_a_form_is_read_once(engine):
+    """An address-shaped search used to restart at every character: 100,000 characters and an "@" held a turn
+    for 25 seconds. Now the paste is refused as an email and the form asks again."""
+    for text in ("I need a PM full time asap", "Acme", "Jane Doe"):
+        engine.handle(Message(user="paste", text=text))
+    reply = engine.handle(Message(user="paste", text="a" * 100_000 + "@"))
+    assert reply.expecting == "email" and all(len(t) <= 2_000 for t in reply.texts)

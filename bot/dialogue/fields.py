@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from bot.contact_patterns import TYPED_EMAIL, TYPED_PHONE
+
 ROLES = ("project_manager", "operations_manager", "both")
 ENGAGEMENTS = ("part_time", "full_time", "project_based")
 STARTS = ("asap", "this_month", "this_quarter", "later")
@@ -17,8 +19,6 @@ SKIP = re.compile(r"^(skip|no|nope|none|n a|na|no thanks|pass|not now|rather not
                   r"( it| this| that)?$|"
                   r"^(\w+ ){0,3}(no|skip|rather not|prefer not|would rather not|id rather not|i would rather not|"
                   r"do not want to|dont want to|not going to|wont)( \w+){0,5}$")
-_EMAIL = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
-_PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _PERSONAL_DOMAINS = frozenset(
     "gmail.com googlemail.com yahoo.com yahoo.co.uk hotmail.com outlook.com live.com msn.com icloud.com me.com "
     "aol.com proton.me protonmail.com gmx.com gmx.de mail.com yandex.com zoho.com".split())
@@ -68,7 +68,7 @@ def parse_engagement(masked: str, answering: bool = False) -> str | None:
 
 
 def find_email(raw: str) -> str | None:
-    match = _EMAIL.search(raw)
+    match = TYPED_EMAIL.search(raw)
     return match.group(0).rstrip(".!?").strip(".") if match else None  # "…is jane@acme.com!" ends a sentence
 
 
@@ -95,7 +95,7 @@ def email_kind(email: str | None) -> str | None:
 def parse_phone(raw: str, region: str | None = None) -> str | None:
     import phonenumbers  # lazy: a large import only the phone question needs
 
-    for match in _PHONE.finditer(raw):
+    for match in TYPED_PHONE.finditer(raw):
         try:
             number = phonenumbers.parse(match.group(0), region)
         except phonenumbers.NumberParseException:
