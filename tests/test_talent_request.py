@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from bot.types import Message
+
 from conftest import replay_lines
 
 
@@ -112,3 +114,18 @@ def test_the_situation_behind_a_recommendation_becomes_the_requests_details(cli)
     rest = replay_lines(cli, [{"user": "w", "text": t} for t in answers])
     assert rest[-1]["lead"]["fields"]["details"].startswith("our warehouse is chaos")
     assert rest[-1]["lead"]["fields"]["role"] == "operations_manager"
+
+
+@pytest.mark.parametrize(("said", "band"), [("team of 8", "1-10"), ("we're a team of 8 people", "1-10"),
+                                            ("headcount 30", "11-50"), ("headcount of 300", "201-1000"),
+                                            ("about 1,200 people", "1000+"), ("1.5k staff", "1000+")])
+def test_every_way_of_giving_a_head_count_is_read(said, band):
+    from bot.dialogue.fields import parse_company_size
+
+    assert parse_company_size(said, answering=False) == band
+
+
+def test_a_team_size_said_in_passing_does_not_break_the_turn(engine):
+    """"a team of 8" used to raise in the head-count reader and lose the turn."""
+    reply = engine.handle(Message(user="small", text="we are a team of 8 and need a pm part time asap"))
+    assert reply.intent == "lead.start" and reply.expecting == "company"

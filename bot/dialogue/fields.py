@@ -40,7 +40,8 @@ _ROLE_OF = {"project manager": "project_manager", "operations manager": "operati
 _BOTH = re.compile(r"\b(both|one of each|each of them|the two|two roles|a role and (a |an )?role)\b")
 _SIZE_WORDS = {"just me": 1, "solo": 1, "handful": 5, "dozen": 12, "hundred": 100, "thousand": 1000}
 # A head count inside a longer message: "120 staff", "team of 12", "~2k employees".
-_HEADCOUNT = re.compile(r"(~|about |around |roughly |approx\w* )?\b(\d[\d,.]*)\s?(k\b)?\s*(\+\s*)?"
+# The number starts only where a number starts ((?<![\d,.])): "1.1.1.…" is read once, not from every digit
+_HEADCOUNT = re.compile(r"(~|about |around |roughly |approx\w* )?\b(?<![\d,.])(\d[\d,.]*)\s?(k\b)?\s*(\+\s*)?"
                         r"(people|persons|staff|employees|emps|ppl|heads|fte|ftes|team members|of us|workers|"
                         r"strong|person (company|team|startup|business|firm))\b|\bteam of (\d+)\b|"
                         r"\bheadcount (of )?(\d+)\b")
@@ -120,7 +121,8 @@ def parse_company_size(normalized: str, answering: bool = True) -> str | None:
     """At the size question any number counts; elsewhere only a head count ("120 staff", "team of 12")."""
     headcount = _HEADCOUNT.search(normalized)
     if headcount:
-        digits = (headcount.group(2) or headcount.group(6) or headcount.group(8)).replace(",", "").rstrip(".")
+        # the number is group 2 ("40 staff"), 7 ("team of 8") or 9 ("headcount of 30")
+        digits = (headcount.group(2) or headcount.group(7) or headcount.group(9)).replace(",", "").rstrip(".")
         try:  # more digits than any company has people: the biggest band, not an overflow
             value = float(digits) if len(digits.split(".")[0]) <= 12 else 10.0 ** 12
         except ValueError:
