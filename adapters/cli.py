@@ -62,11 +62,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if html and not html.parent.is_dir():  # checked before the evaluation runs, not after
         print(f"error: cannot write the HTML report to {html}: there is no directory {html.parent}", file=sys.stderr)
         return 2
+    if not path.is_file():  # the argument is wrong: a usage error
+        print(f"error: no labelled set at {path}", file=sys.stderr)
+        return 2
     try:
         cases = load_cases(path)
-    except OSError as error:  # no such file: the argument is wrong
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     except ValueError as error:  # the file is there but its content is not a labelled set
         print(f"error: {error}", file=sys.stderr)
         return 1

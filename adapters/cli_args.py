@@ -102,10 +102,10 @@ def runtime_error(error: Exception, location: str | None) -> str | None:
 
 
 def print_table(columns: Sequence[str], rows: Iterable[Sequence[object]], title: str | None = None,
-                whole: Sequence[str] = ("id", "lead")) -> None:
+                whole: Sequence[str] = ("id", "lead"), empty: str | None = None) -> None:
     """A table for people. Cells are plain text (never rich markup: a user's "[x]" stays "[x]"); `whole`
     columns — ids someone will copy — are never folded. Piped, it is drawn 200 wide instead of rich's 80, so
-    that nothing is folded at all."""
+    that nothing is folded at all. `empty`: what to say under the headers when there are no rows."""
     from rich.console import Console  # imported when used: `oncall-bot --help` stays instant
     from rich.table import Table
     from rich.text import Text
@@ -113,7 +113,8 @@ def print_table(columns: Sequence[str], rows: Iterable[Sequence[object]], title:
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=200)
-    table = Table(title=title, title_justify="left")
+    rows = list(rows)
+    table = Table(title=title, title_justify="left", caption=empty if not rows else None)
     for column in columns:
         table.add_column(column, overflow="fold", no_wrap=column in whole)
     for row in rows:

@@ -6,11 +6,13 @@ import argparse
 import json
 import time
 
-from bot.insights.handoffs import duration, handoff_rows
+from adapters.cli_args import print_table
 from bot.storage.database import open_db
 
 
 def cmd_handoffs(args: argparse.Namespace) -> int:
+    from bot.insights.handoffs import duration, handoff_rows
+
     rows = handoff_rows(open_db(args.db), open_only=args.open)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
@@ -18,18 +20,11 @@ def cmd_handoffs(args: argparse.Namespace) -> int:
     if not rows:
         print("No open hand-offs." if args.open else "No hand-offs yet.")
         return 0
-    from rich.console import Console  # imported when used: `oncall-bot --help` stays instant
-    from rich.table import Table
-
-    table = Table(title="Hand-offs" + (" (open)" if args.open else ""), title_justify="left")
     columns = ("id", "status", "channel", "owner", "asked (UTC)", "first reply after", "closed after", "why closed")
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(row["id"], row["status"], row["channel"], row["owner_name"] or row["owner"] or "-",
-                      time.strftime("%Y-%m-%d %H:%M", time.gmtime(row["created_at"])),
-                      duration(row["to_first_reply_s"]), duration(row["to_close_s"]), row["close_reason"] or "-")
-    Console(width=max(110, Console().width)).print(table)
+    print_table(columns, [(row["id"], row["status"], row["channel"], row["owner_name"] or row["owner"],
+                           time.strftime("%Y-%m-%d %H:%M", time.gmtime(row["created_at"])),
+                           duration(row["to_first_reply_s"]), duration(row["to_close_s"]), row["close_reason"])
+                          for row in rows], "Hand-offs" + (" (open)" if args.open else ""))
     return 0
 
 

@@ -12,10 +12,6 @@ import time
 
 from adapters.cli_args import CliError, day, day_range, lead_id, print_table
 from bot.sales.leads import STATUSES, LeadError, LeadStore, export
-from bot.sales.outbox import Outbox
-from bot.sales.privacy import forget_user
-from bot.sales.qualify import Rules
-from bot.sales.webhook import WebhookSink
 from bot.storage.database import Database, open_db
 
 NO_WEBHOOK = ("no webhook sink is configured: set ONCALL_LEAD_WEBHOOK_URL (the receiver's URL) and "
@@ -76,6 +72,7 @@ def cmd_leads_set_status(args: argparse.Namespace) -> int:
 
 def cmd_leads_rules(args: argparse.Namespace) -> int:
     from bot.config import qualification_location
+    from bot.sales.qualify import Rules  # each command imports what only it needs: `--help` stays instant
 
     rules = Rules()
     print(f"rules file: {qualification_location()}")  # where to edit them: never inside the installed package
@@ -84,6 +81,8 @@ def cmd_leads_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
+    from bot.sales.outbox import Outbox
+
     rows = Outbox(open_db(args.db)).rows()
     if not rows:
         print("Outbox is empty: nothing pending or failed.")
@@ -96,6 +95,9 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_deliver(args: argparse.Namespace) -> int:
+    from bot.sales.outbox import Outbox
+    from bot.sales.webhook import WebhookSink
+
     webhook = WebhookSink.from_env()
     if webhook is None:
         raise CliError(NO_WEBHOOK)
@@ -132,6 +134,8 @@ def forget_counts(db: Database, user: str) -> dict[str, int]:
                 "select count(*) from outbox where kind = 'handoff' and status = 'pending' and "
                 f"{db.json_text('payload', 'user')} = ?", user),
         }
+        from bot.sales.privacy import forget_user
+
         counts["lead(s) anonymized"] = forget_user(db, user)
     return counts
 

@@ -6,25 +6,13 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from bot.insights.handoffs import duration
-from bot.insights.report import FUNNEL, build_report
+from adapters.cli_args import day, print_table
 from bot.storage.database import open_db
 
-if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.table import Table
-
 DEFAULT_DAYS = 30
-
-
-def day(text: str) -> date:
-    from adapters.cli_args import day as parse_day  # the CLI's one date parser
-
-    return parse_day(text)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -37,6 +25,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if html and not html.parent.is_dir():
         print(f"error: cannot write {html}: there is no directory {html.parent}", file=sys.stderr)
         return 1
+    from bot.insights.report import build_report  # imported when used: `oncall-bot --help` stays instant
+
     report = build_report(open_db(args.db), since, until, args.channel)
     if html:
         from bot.insights.dashboard import render_dashboard
@@ -46,47 +36,36 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     elif not html:
-        from rich.console import Console  # imported when used: `oncall-bot --help` stays instant
-
-        print_report(report, Console(width=max(100, Console().width)))
+        print_report(report)
     return 0
 
 
-def _table(title: str, columns: tuple[str, ...], rows: list[tuple], empty: str) -> Table:
-    from rich.table import Table
+def print_report(report: dict) -> None:
+    from bot.insights.handoffs import duration
+    from bot.insights.report import FUNNEL
 
-    table = Table(title=title, title_justify="left", caption=None if rows else empty)
-    for index, column in enumerate(columns):
-        table.add_column(column, justify="left" if index == 0 else "right", overflow="fold")
-    for row in rows:
-        table.add_row(*(str(value) for value in row))
-    return table
-
-
-def print_report(report: dict, console: Console) -> None:
-    console.print(f"[bold]OnCall Assistant — {report['since']} to {report['until']} (UTC)[/bold]")
+    print(f"OnCall Assistant — {report['since']} to {report['until']} (UTC)")
     days = sorted({row["day"] for row in report["daily"]})
     channels = sorted({row["channel"] for row in report["daily"]})
     volume = {(row["day"], row["channel"]): row["messages"] for row in report["daily"]}
-    console.print(_table("Messages by day and channel", ("day", *channels),
-                         [(d, *(volume.get((d, c), 0) for c in channels)) for d in days], "no messages"))
-    funnel_rows = [(key.replace("_", " "), report["funnel"][key],
-                    *(report["by_channel"][c][key] for c in report["by_channel"])) for key in FUNNEL]
-    console.print(_table("Funnel", ("", "all", *report["by_channel"]), funnel_rows, ""))
-    console.print(_table("Campaigns", ("campaign", *(k.replace("_", " ") for k in FUNNEL)),
-                         [(c, *(f[k] for k in FUNNEL)) for c, f in report["by_campaign"].items()],
-                         "no campaign traffic"))
-    console.print(_table("Talent requests abandoned, by the field being asked", ("field", "abandoned"),
-                         list(report["form_dropoff"].items()), "none abandoned"))
-    console.print(_table("Top intents", ("intent", "turns"), list(report["intents"].items())[:15], "no turns"))
-    console.print(_table("Unanswered questions (similar ones grouped)", ("example", "count"),
-                         [(u["text"], u["count"]) for u in report["unanswered"]], "none"))
+    print_table(("day", *channels), [(d, *(volume.get((d, c), 0) for c in channels)) for d in days],
+                "Messages by day and channel", empty="no messages")
+    print_table(("", "all", *report["by_channel"]), [
+        (key.replace("_", " "), report["funnel"][key], *(report["by_channel"][c][key] for c in report["by_channel"]))
+        for key in FUNNEL], "Funnel")
+    print_table(("campaign", *(k.replace("_", " ") for k in FUNNEL)),
+                [(c, *(f[k] for k in FUNNEL)) for c, f in report["by_campaign"].items()], "Campaigns",
+                empty="no campaign traffic")
+    print_table(("field", "abandoned"), list(report["form_dropoff"].items()),
+                "Talent requests abandoned, by the field being asked", empty="none abandoned")
+    print_table(("intent", "turns"), list(report["intents"].items())[:15], "Top intents", empty="no turns")
+    print_table(("example", "count"), [(u["text"], u["count"]) for u in report["unanswered"]],
+                "Unanswered questions (similar ones grouped)", empty="none")
     handoffs = report["handoffs"]
-    console.print(_table("Hand-offs to sales", ("requested", "answered", "unanswered in time", "open",
-                                                "median first reply", "median to close"),
-                         [(handoffs["requested"], handoffs["answered"], handoffs["unanswered"], handoffs["open"],
-                           duration(handoffs["median_first_reply_s"]), duration(handoffs["median_to_close_s"]))]
-                         if handoffs["requested"] else [], "none"))
+    print_table(("requested", "answered", "unanswered in time", "open", "median first reply", "median to close"),
+                [(handoffs["requested"], handoffs["answered"], handoffs["unanswered"], handoffs["open"],
+                  duration(handoffs["median_first_reply_s"]), duration(handoffs["median_to_close_s"]))]
+                if handoffs["requested"] else [], "Hand-offs to sales", empty="none")
 
 
 def add_report_command(add) -> None:

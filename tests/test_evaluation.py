@@ -58,3 +58,8 @@ def test_eval_rejects_a_malformed_file(cli, tmp_path):
     bad.write_text("- {id: a, text: hi}\n")
     result = cli("eval", str(bad), check=False)
     assert result.returncode == 1 and "needs id, text and intent" in result.stderr
+
+
+def test_eval_of_a_file_that_is_not_there_is_a_usage_error(cli, tmp_path):
+    result = cli("eval", str(tmp_path / "missing.yaml"), check=False)
+    assert result.returncode == 2 and "no labelled set at" in result.stderr and "Traceback" not in result.stderr

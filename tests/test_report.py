@@ -166,3 +166,15 @@ def test_report_html_writes_the_dashboard_page_as_one_file(cli, tmp_path):
         assert f'data-figure="{key}"' in html and f">{value}<" in html
     missing = cli("report", "--html", str(tmp_path / "no" / "such" / "dir.html"), db_path=db_path, check=False)
     assert missing.returncode == 1 and "no directory" in missing.stderr and not (tmp_path / "no").exists()
+
+
+def test_what_people_typed_is_shown_as_typed_in_the_tables(cli, tmp_path):
+    """Unanswered questions are user text: "[/oops]" is rich markup syntax and must be printed, not parsed."""
+    from bot.storage.database import open_db
+
+    db_path = tmp_path / "cli.db"
+    engine = Engine(open_db(db_path))
+    for user in ("a", "b"):
+        engine.handle(Message(user=user, text="zzq [/oops] blorf [bold]qux[/bold]?"))
+    out = cli("report", db_path=db_path)
+    assert "zzq [/oops] blorf [bold]qux[/bold]?" in out.stdout and "Traceback" not in out.stderr
