@@ -12,7 +12,7 @@ import time
 
 from adapters.cli_args import CliError, day, day_range, lead_id, print_table
 from bot.sales.leads import STATUSES, LeadError, LeadStore, export
-from bot.storage.database import Database, open_db
+from bot.storage.database import open_db
 
 NO_WEBHOOK = ("no webhook sink is configured: set ONCALL_LEAD_WEBHOOK_URL (the receiver's URL) and "
               "ONCALL_LEAD_WEBHOOK_SECRET, then run this again: leads of the last 30 days that never reached "
@@ -114,34 +114,10 @@ def cmd_outbox_deliver(args: argparse.Namespace) -> int:
         time.sleep(args.interval)
 
 
-def forget_counts(db: Database, user: str) -> dict[str, int]:
-    """Forget `user` and say what that removed: counted inside forget_user's own transaction (it joins
-    this one), so the figures are what was there to delete, not what was asked for."""
-    from bot.insights.turns import TurnLog
-
-    def count(sql: str, *params: str) -> int:
-        return int(db.scalar(sql, list(params)))
-
-    with db.transaction():
-        counts = {
-            "conversation(s)": count('select count(*) from conversations where "user" = ?', user),
-            "unanswered question(s)": count('select count(*) from fallbacks where "user" = ?', user),
-            "logged turn(s)": count("select count(*) from turns where user_ref = ?", TurnLog(db).pseudonym(user)),
-            "stored repl(ies)": count('select count(*) from replies where "user" = ?', user),
-            "hand-off(s) closed": count("select count(*) from handoffs where \"user\" = ? and status <> 'forgotten'",
-                                        user),
-            "pending hand-off notice(s) cancelled": count(
-                "select count(*) from outbox where kind = 'handoff' and status = 'pending' and "
-                f"{db.json_text('payload', 'user')} = ?", user),
-        }
-        from bot.sales.privacy import forget_user
-
-        counts["lead(s) anonymized"] = forget_user(db, user)
-    return counts
-
-
 def cmd_forget(args: argparse.Namespace) -> int:
-    counts = forget_counts(open_db(args.db), args.user)
+    from bot.sales.privacy import forget_user
+
+    counts = forget_user(open_db(args.db), args.user)
     done = [f"{n} {what}" for what, n in counts.items() if n]
     if not done:  # not an error: after this command, nothing is stored for them either way
         print(f"Nothing stored for {args.user}.")

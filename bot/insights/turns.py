@@ -106,5 +106,5 @@ class TurnLog:
              turn.reply.recommendation, event, field, int(turn.unanswered),
              redact(text, names, bool(before) and before.get("expecting") == "name")])
 
-    def forget(self, user: str) -> None:
-        self.db.execute("delete from turns where user_ref = ?", [self.pseudonym(user)])
+    def forget(self, user: str) -> int:
+        return self.db.execute("delete from turns where user_ref = ?", [self.pseudonym(user)])

@@ -15,20 +15,20 @@ from bot.storage.store import Store
 _PERSONAL = ("name", "email", "phone", "details", "start_said", "transcript", "question", "conversation")
 
 
-def forget_user(db: Database, user: str) -> int:
+def forget_user(db: Database, user: str) -> dict[str, int]:
     """Delete the user's conversations and what they typed, anonymize their leads, redact every
-    notification about them and cancel their pending hand-offs. Returns the leads anonymized."""
+    notification about them and cancel their pending hand-offs. Returns what was there, by kind."""
     with db.transaction():
         lead_ids = [row["id"] for row in db.query('select id from leads where "user" = ?', [user])]
-        Store(db).forget(user)
-        TurnLog(db).forget(user)
-        Relays(db).forget(user)
-        ReplyQueue(db).forget(user)
-        count = LeadStore(db).anonymize_user(user)
+        conversations, questions = Store(db).forget(user)
+        done = {"conversation(s)": conversations, "unanswered question(s)": questions,
+                "logged turn(s)": TurnLog(db).forget(user), "hand-off(s) closed": Relays(db).forget(user),
+                "stored repl(ies)": ReplyQueue(db).forget(user),
+                "lead(s) anonymized": LeadStore(db).anonymize_user(user)}
         if lead_ids:
             Outbox(db).redact(lead_ids, redact_payload)
-        Outbox(db).cancel_handoffs(user, redact_payload)
-    return count
+        done["pending hand-off notice(s) cancelled"] = Outbox(db).cancel_handoffs(user, redact_payload)
+    return done
 
 
 def redact_payload(payload: dict) -> dict:

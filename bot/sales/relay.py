@@ -236,10 +236,12 @@ class Relays:
             self._to_prospect(relay, Reply("relay.closed", 1.0, (self.texts["closed"],)))
 
     # -- privacy ----------------------------------------------------------------------------------------
-    def forget(self, user: str, now: float | None = None) -> None:
-        """Inside forget_user's transaction: the relay closes for good, our copies of what was said go."""
+    def forget(self, user: str, now: float | None = None) -> int:
+        """Inside forget_user's transaction: the relay closes for good, our copies of what was said go.
+        Returns the hand-offs closed by it."""
         now = time.time() if now is None else now
-        for relay in self.db.query('select * from handoffs where "user" = ?', [user]):
+        relays = self.db.query('select * from handoffs where "user" = ?', [user])
+        for relay in relays:
             if relay["status"] not in ("forgotten", *UNRELAYED):  # no thread to tell without a relay
                 self._to_thread(relay["id"], {"from": "note", "text": self._note("forgotten")})
                 self._card(relay, self._note("forgotten"), forgotten=True)
@@ -257,6 +259,8 @@ class Relays:
                     self.db.execute("update outbox set payload = ?, status = case when status = 'pending' then "
                                     "'cancelled' else status end where id = ?",
                                     [json.dumps(payload | {"text": "[forgotten]"}), row["id"]])
+        return sum(relay["status"] != "forgotten" for relay in relays)
+
 
     # -- rows for the senders ---------------------------------------------------------------------------
     def _to_thread(self, handoff_id: str, payload: dict) -> None:

@@ -97,6 +97,6 @@ class ReplyQueue:
         return self.db.query(f"select id, channel, conversation, status, attempts, parts_sent, platform_ids, "
                              f"last_error from replies where status in ({marks}) order by id", list(statuses))
 
-    def forget(self, user: str) -> None:
+    def forget(self, user: str) -> int:
         """Privacy: what was going to be said to the user goes with everything else (caller's transaction)."""
-        self.db.execute('delete from replies where "user" = ?', [user])
+        return self.db.execute('delete from replies where "user" = ?', [user])

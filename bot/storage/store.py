@@ -100,10 +100,11 @@ class Store:
     def in_place(self, key: str) -> bool:
         return self.db.one("select 1 as found from places where key = ?", [key]) is not None
 
-    def forget(self, user: str) -> None:
-        """Delete everything said by `user` on any channel (inside the caller's transaction)."""
-        self.db.execute('delete from conversations where "user" = ?', [user])
-        self.db.execute('delete from fallbacks where "user" = ?', [user])
+    def forget(self, user: str) -> tuple[int, int]:
+        """Delete everything said by `user` on any channel (inside the caller's transaction): the
+        conversations and the unanswered questions deleted."""
+        return (self.db.execute('delete from conversations where "user" = ?', [user]),
+                self.db.execute('delete from fallbacks where "user" = ?', [user]))
 
     def fallbacks(self, limit: int = 50) -> list[dict]:
         return self.db.query("select * from fallbacks order by id desc limit ?", [limit])
