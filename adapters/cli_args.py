@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.sales.leads import LeadError, canonical_id
+from bot.sales.leads import LeadError
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +50,6 @@ def day_range(since: date, until: date) -> tuple[str, str]:
     store's format (`2026-01-31T00:00:00Z`): `start <= created_at < end` compares them as text, correctly."""
     end = until + timedelta(days=1)
     return f"{since.isoformat()}T00:00:00Z", f"{end.isoformat()}T00:00:00Z"
-
-
-def lead_id(text: str) -> str:
-    """An argparse `type=` for lead ids: `l-1a2b…` as typed or pasted is the lead `L-1A2B…`."""
-    return canonical_id(text)
 
 
 def version() -> str:

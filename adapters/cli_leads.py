@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from adapters.cli_args import CliError, day, day_range, lead_id, print_table
+from adapters.cli_args import CliError, day, day_range, print_table
 from bot.sales.leads import STATUSES, LeadError, LeadStore, export
 from bot.storage.database import open_db
 
@@ -145,10 +145,10 @@ def add_commands(add) -> None:
                            help=f"only leads filed on or before this UTC day, all of it: {days}")
     exporting.set_defaults(func=cmd_leads_export)
     show = leads.add_parser("show", parents=[common], help="one lead with its tier reasons and transcript")
-    show.add_argument("id", type=lead_id, help="the lead's id, e.g. L-1A2B3C4D5E (any case)")
+    show.add_argument("id", help="the lead's id, e.g. L-1A2B3C4D5E (any case)")
     show.set_defaults(func=cmd_leads_show)
     status = leads.add_parser("set-status", parents=[common], help=f"move a lead: {' → '.join(STATUSES)}")
-    status.add_argument("id", type=lead_id, help="the lead's id, e.g. L-1A2B3C4D5E (any case)")
+    status.add_argument("id", help="the lead's id, e.g. L-1A2B3C4D5E (any case)")
     status.add_argument("status", choices=STATUSES,
                         help="the new status: claimed, contacted, then won or lost (a claimed lead can go back to "
                              "new; won and lost are final)")

@@ -11,7 +11,6 @@ from bot.dialogue.state import ConversationState
 from bot.engine import Engine
 from bot.types import Message
 
-DEFAULT_SET = config.eval_dir() / "labelled.yaml"  # the built-in set: eval/ in a checkout, packaged when installed
 OUT_OF_SCOPE = "fallback"
 
 

@@ -17,7 +17,6 @@ from typing import Any
 from bot import config
 from bot.sales.leads import FIELDS
 
-DEFAULT_RULES = config.BUILTIN_LOCATIONS["qualification.yaml"]()
 KNOWN_FIELDS = (*(f for f in FIELDS if f != "start_said"), "email_kind")
 EXPECTED = {
     "tiers": "`tiers:` with whole-number `hot:` and `warm:` minimum scores, e.g. `tiers: {hot: 70, warm: 40}`",
