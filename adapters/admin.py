@@ -16,19 +16,18 @@ import asyncio
 import hmac
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from aiohttp import web
 
+from adapters.cli_args import today as utc_today
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-DEFAULT_DAYS = 30  # the last 30 UTC days, today included, as `oncall-bot report`
 MAX_DAYS = 366  # a page for a longer period would be slow to compute and unreadable
 MIN_TOKEN = 16  # shorter tokens can be guessed; the page stays off and the log says why
 HEADERS = {
@@ -48,10 +47,6 @@ UNAUTHORIZED = ("This page needs the admin token: send `Authorization: Bearer TO
 
 def _text(status: int, text: str, **headers: str) -> web.Response:
     return web.Response(status=status, text=text, headers={**HEADERS, **headers})
-
-
-def _utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _given_token(request: web.Request) -> str | None:
@@ -81,10 +76,9 @@ def _day(query: Mapping[str, str], name: str) -> date | None:
 
 def period(query: Mapping[str, str], today: date) -> tuple[date, date, str | None]:
     """`?since=&until=&channel=` read and checked; ValueError says what is wrong, for a 400."""
-    until = _day(query, "until") or today
-    since = _day(query, "since") or until - timedelta(days=DEFAULT_DAYS - 1)
-    if until < since:
-        raise ValueError(f"until ({until}) is before since ({since})")
+    from bot.insights.report import report_period
+
+    since, until = report_period(_day(query, "since"), _day(query, "until"), today)
     if (until - since).days + 1 > MAX_DAYS:
         raise ValueError(f"the period is longer than {MAX_DAYS} days: ask for a shorter one")
     channel = query.get("channel") or None
@@ -93,16 +87,7 @@ def period(query: Mapping[str, str], today: date) -> tuple[date, date, str | Non
     return since, until, channel
 
 
-def _page(db: Database, since: date, until: date, channel: str | None) -> str:
-    # imported when the page is asked for: `serve` starts without loading the report's modules
-    from bot.insights.dashboard import render_dashboard
-    from bot.insights.report import build_report
-
-    report = build_report(db, since, until, channel)
-    return render_dashboard(report, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
-
-
-def admin_page(db: Database, token: str | None, today: Callable[[], date] = _utc_today) -> Handler:
+def admin_page(db: Database, token: str | None, today: Callable[[], date] = utc_today) -> Handler:
     """The /admin handler; `token` is ONCALL_ADMIN_TOKEN (None or too short: the page is off)."""
     if token and len(token) < MIN_TOKEN:
         log.warning("admin: ONCALL_ADMIN_TOKEN is shorter than %s characters, so /admin stays off", MIN_TOKEN)
@@ -120,7 +105,10 @@ def admin_page(db: Database, token: str | None, today: Callable[[], date] = _utc
         except ValueError as error:
             return _text(400, f"Bad request: {error}.\n")
         # the queries (and the drawing) run in a thread: the event loop keeps serving Slack and Telegram meanwhile
-        page = await asyncio.to_thread(_page, db, since, until, channel)
+        # imported when the page is asked for: `serve` starts without loading the report's modules
+        from bot.insights.dashboard import dashboard_page
+
+        page = await asyncio.to_thread(dashboard_page, db, since, until, channel)
         return web.Response(text=page, content_type="text/html", charset="utf-8", headers=HEADERS)
 
     return handle

@@ -5,34 +5,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from adapters.cli_args import day, print_table
+from adapters.cli_args import day, print_table, today
 from bot.storage.database import open_db
-
-DEFAULT_DAYS = 30
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    until = args.until or datetime.now(UTC).date()
-    since = args.since or until - timedelta(days=DEFAULT_DAYS - 1)
-    if until < since:
-        print(f"error: --until {until} is before --since {since}", file=sys.stderr)
+    from bot.insights.report import build_report, report_period  # when used: `--help` stays instant
+
+    try:
+        since, until = report_period(args.since, args.until, today())
+    except ValueError as error:
+        print(f"error: --since and --until: {error}", file=sys.stderr)
         return 2
     html = Path(args.html) if args.html else None
     if html and not html.parent.is_dir():
         print(f"error: cannot write {html}: there is no directory {html.parent}", file=sys.stderr)
         return 1
-    from bot.insights.report import build_report  # imported when used: `oncall-bot --help` stays instant
-
-    report = build_report(open_db(args.db), since, until, args.channel)
+    db = open_db(args.db)
     if html:
-        from bot.insights.dashboard import render_dashboard
+        from bot.insights.dashboard import dashboard_page
 
-        html.write_text(render_dashboard(report, time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())))
+        html.write_text(dashboard_page(db, since, until, args.channel))
         print(f"Dashboard written to {html}", file=sys.stderr)
+    report = build_report(db, since, until, args.channel)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     elif not html:
@@ -71,7 +68,7 @@ def print_report(report: dict) -> None:
 def add_report_command(add) -> None:
     report = add("report", help="the owner's figures: volume, funnel, drop-off, campaigns, unanswered questions")
     report.add_argument("--since", type=day, help="first UTC day: YYYY-MM-DD, today, yesterday or Nd "
-                                                  f"(N days ago; default: {DEFAULT_DAYS - 1}d before --until)")
+                                                  "(N days ago; default: 29 days before --until, for 30 days)")
     report.add_argument("--until", type=day, help="last UTC day, inclusive (same forms; default: today)")
     report.add_argument("--channel", help="only this channel (console, slack, telegram)")
     report.add_argument("--json", action="store_true", help="print exactly one JSON object instead of tables")

@@ -353,7 +353,7 @@ async def test_admin_takes_a_period_and_a_channel(played):
     ({"until": "yesterday"}, "until must be a date written YYYY-MM-DD"),
     ({"since": "2026-02-30"}, "since must be a date"),
     ({"since": "20260501"}, "since must be a date"),
-    ({"since": "2026-05-07", "until": "2026-05-01"}, "until (2026-05-01) is before since (2026-05-07)"),
+    ({"since": "2026-05-07", "until": "2026-05-01"}, "the period ends (2026-05-01) before it starts (2026-05-07)"),
     ({"since": "2020-01-01", "until": "2026-01-01"}, f"longer than {MAX_DAYS} days"),
     ({"channel": "slack' or 1=1 --"}, "channel must be a channel name"),
 ])

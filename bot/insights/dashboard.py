@@ -10,13 +10,16 @@ company names and campaign payloads are what people typed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
+from datetime import date
 from html import escape
 
 from bot.html_blocks import blocks
 from bot.insights.handoffs import duration
-from bot.insights.report import FUNNEL
+from bot.insights.report import FUNNEL, build_report
 from bot.insights.svg import PALETTE, Row, hbars, period_days, stacked_days
+from bot.storage.database import Database
 
 TOP_INTENTS = 15
 CHANNEL_COLORS = {"slack": "#7c3a84", "telegram": "#229ed9", "console": "#6b7785"}
@@ -156,3 +159,9 @@ def render_dashboard(report: dict, generated_at: str) -> str:
         by_channel=_funnel_table("by-channel", "channel", report["by_channel"]),
         by_campaign=_funnel_table("by-campaign", "campaign", report["by_campaign"]),
         handoffs=_handoffs(report), recent_leads=_recent_leads(report)) + "\n"
+
+
+def dashboard_page(db: Database, since: date, until: date, channel: str | None = None) -> str:
+    """The page for a period, as /admin serves it and `report --html` writes it."""
+    return render_dashboard(build_report(db, since, until, channel), time.strftime("%Y-%m-%d %H:%M UTC",
+                                                                                   time.gmtime()))

@@ -147,6 +147,18 @@ def _values(db: Database, scope: Scope, column: str) -> list[str]:
     return sorted(v for v in found if v)
 
 
+DEFAULT_DAYS = 30  # `report` and /admin without a period: the last 30 UTC days, today included
+
+
+def report_period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
+    """The period asked for, with the defaults filled in; ValueError when it ends before it starts."""
+    until = until or today
+    since = since or until - timedelta(days=DEFAULT_DAYS - 1)
+    if until < since:
+        raise ValueError(f"the period ends ({until}) before it starts ({since})")
+    return since, until
+
+
 def build_report(db: Database, since: date, until: date, channel: str | None = None,
                  now: float | None = None) -> dict:
     """The whole report for UTC days since..until (inclusive), optionally for one channel."""
