@@ -90,6 +90,10 @@ def _eval_stories(args: argparse.Namespace) -> int:
     from bot.evaluation.stories import DEFAULT_STORIES, evaluate_stories, format_story_report, load_stories
 
     files = [Path(f) for f in args.stories] or sorted(DEFAULT_STORIES.glob("*.yaml"))
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:  # the argument is wrong: a usage error
+        print(f"error: no stories file at {', '.join(missing)}", file=sys.stderr)
+        return 2
     try:
         for path in files:
             load_stories(path)

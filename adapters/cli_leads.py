@@ -37,10 +37,8 @@ def cmd_leads_export(args: argparse.Namespace) -> int:
         print(f"error: --until {args.until} is before --since {args.since}", file=sys.stderr)
         return 2  # a usage error, like argparse's own
     # created_at is an ISO UTC timestamp: compared with the days' bounds, not with the text typed
-    leads = LeadStore(open_db(args.db)).all(since=day_range(args.since, args.since)[0] if args.since else None)
-    if args.until:
-        end = day_range(args.until, args.until)[1]
-        leads = [lead for lead in leads if lead["created_at"] < end]
+    leads = LeadStore(open_db(args.db)).all(since=day_range(args.since, args.since)[0] if args.since else None,
+                                            before=day_range(args.until, args.until)[1] if args.until else None)
     sys.stdout.write(export(leads, args.format))
     return 0
 

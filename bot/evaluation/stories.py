@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
-
 from bot import config
 from bot.types import Message, Reply
 
@@ -62,11 +60,9 @@ class StoryReport:
 def load_stories(path: Path) -> tuple[list[Story], date | None]:
     """The stories of one file and the day its relative dates are read from; ValueError names what is wrong."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f", line {mark.line + 1}" if mark else ""
-        raise ValueError(f"{path}{where}: not valid YAML ({getattr(error, 'problem', None) or 'syntax'})") from None
+        raw, _ = config.read_yaml(path, "a mapping with a `stories:` list")
+    except config.ConfigError as error:  # the file and line, as for every other file people edit
+        raise ValueError(error.message) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("stories"), list):
         raise ValueError(f"{path}: expected a mapping with a `stories:` list")
     today = raw.get("today")

@@ -65,11 +65,15 @@ class LeadStore:
             raise LeadError(f"no lead with id {lead_id!r}")
         return _decode(row)
 
-    def all(self, since: str | None = None, open_only: bool = False) -> list[dict]:
+    def all(self, since: str | None = None, open_only: bool = False, before: str | None = None) -> list[dict]:
+        """Leads filed at `since` or later and before `before` (ISO UTC timestamps), oldest first."""
         where, args = [], []
         if since:
             where.append("created_at >= ?")
             args.append(since)
+        if before:
+            where.append("created_at < ?")
+            args.append(before)
         if open_only:
             where.append("status in ('new', 'claimed', 'contacted')")
         sql = "select * from leads" + (" where " + " and ".join(where) if where else "") + " order by created_at, id"
