@@ -8,7 +8,7 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from adapters.workers import start_webhook_worker
@@ -85,3 +85,13 @@ def cancel(tasks: list[asyncio.Task]) -> None:
     for task in tasks:
         task.cancel()
 
+
+async def repeat(work: Callable[[], Awaitable[object]], interval: float, what: str) -> None:
+    """Run `work` every `interval` seconds until cancelled; a failing pass is logged and the loop goes on
+    (what it was sending stays queued in the store for the next pass)."""
+    while True:
+        try:
+            await work()
+        except Exception:  # noqa: BLE001 - keep the sender alive
+            log.exception("%s pass failed", what)
+        await asyncio.sleep(interval)

@@ -8,12 +8,12 @@ Posts are paced per channel (about one a second) and a failed post is retried wi
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.lifecycle import repeat
 from adapters.slack.render import reply_message
 from bot.storage.replies import Outgoing, ReplyQueue
 
@@ -45,12 +45,7 @@ class SlackReplies:
         return sent
 
     async def run_forever(self, interval: float = 1.0) -> None:
-        while True:
-            try:
-                await self.flush()
-            except Exception:  # noqa: BLE001 - keep the sender alive; the replies stay queued
-                log.exception("slack reply pass failed")
-            await asyncio.sleep(interval)
+        await repeat(self.flush, interval, "slack reply")
 
     async def _post(self, outgoing: Outgoing) -> None:
         message = reply_message(outgoing.reply)

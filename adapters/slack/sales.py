@@ -8,12 +8,12 @@ before posting again, so a crash does not put the same lead in the channel twice
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
 from slack_sdk.errors import SlackApiError
 
+from adapters.lifecycle import repeat
 from adapters.slack.render import handoff_notice, lead_card, relay_message
 from bot.sales.desk import SalesDesk
 from bot.sales.outbox import Delivery, DeliveryError, Outbox
@@ -50,12 +50,7 @@ class SalesChannelWorker:
         return counts
 
     async def run_forever(self, interval: float = 2.0) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:  # noqa: BLE001 - keep the worker alive; the rows stay in the outbox
-                log.exception("sales channel worker pass failed")
-            await asyncio.sleep(interval)
+        await repeat(self.run_once, interval, "sales channel worker")
 
     async def _deliver(self, delivery: Delivery) -> None:
         if delivery.kind == "relay":

@@ -8,7 +8,6 @@ may have arrived: it is counted as sent rather than risk saying it twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import warnings
 from datetime import timedelta
@@ -16,6 +15,7 @@ from datetime import timedelta
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
 
+from adapters.lifecycle import repeat
 from adapters.telegram.render import messages
 from bot.storage.pacing import Pacer
 from bot.storage.replies import Outgoing, ReplyQueue
@@ -51,12 +51,7 @@ class TelegramReplies:
         return sent
 
     async def run_forever(self, interval: float = 1.0) -> None:
-        while True:
-            try:
-                await self.flush()
-            except Exception:  # noqa: BLE001 - keep the sender alive; the replies stay queued
-                log.exception("telegram reply pass failed")
-            await asyncio.sleep(interval)
+        await repeat(self.flush, interval, "telegram reply")
 
     async def _send(self, outgoing: Outgoing) -> None:
         parts = messages(outgoing.reply, self.remember)
